@@ -1,0 +1,1 @@
+"""One module per business entity; each registers its versions and upcasters."""
