@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar, Generic, TypeVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from bridges.errors import ConfigError
+from bridges.secrets import SecretStore
 from bridges.workers import WorkerPool
 
 Request = TypeVar("Request")
@@ -19,9 +24,20 @@ class Bridge(ABC, Generic[Request, Reply]):
     """
 
     protocol: ClassVar[str] = ""
+    settings_model: ClassVar[type[BaseModel]]
 
     def __init__(self, system: str) -> None:
         self.system = system
+
+    @classmethod
+    def from_config(cls, system: str, config: Mapping[str, Any], secrets: SecretStore) -> Self:
+        """Build from a plain config mapping: every bridge takes (system, settings, secrets)."""
+        try:
+            settings = cls.settings_model.model_validate(dict(config))
+        except ValidationError as exc:
+            raise ConfigError(f"system {system!r}: invalid {cls.protocol} settings: {exc}",
+                              system=system) from None
+        return cls(system, settings, secrets)  # type: ignore[call-arg]
 
     async def open(self) -> None:
         """Hook: connect, warm pools. Called once before the first exchange."""

@@ -12,7 +12,7 @@ field differs between any two versions by design and is not compared.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
@@ -21,7 +21,7 @@ Schema = dict[str, Any]
 VERSION_FIELD = "version"
 
 
-class Compatibility(str, Enum):
+class Compatibility(StrEnum):
     BACKWARD = "backward"
     FORWARD = "forward"
     FULL = "full"
@@ -69,7 +69,7 @@ def _readable(reader: Schema, writer: Schema, r_root: Schema, w_root: Schema, pa
 
 
 def _accepts(reader: Schema, writer: Schema) -> bool:
-    if not reader or reader.get("type") is None and "const" not in reader and "enum" not in reader:
+    if not ({"type", "const", "enum"} & reader.keys()):
         return True
     if "const" in reader:
         return writer.get("const", object()) == reader["const"]

@@ -1,0 +1,5 @@
+"""What an adapter is made of: the Tool base class and one declarative base per protocol."""
+
+from adapters.kit.tool import Tool, ToolContext, ToolOutput
+
+__all__ = ["Tool", "ToolContext", "ToolOutput"]

@@ -1,0 +1,50 @@
+"""Demo mode: start every emulator, wire its system into the gateway, enable demo agents."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from emulators.bankdb import SqliteBankDb
+from emulators.dataset import fixtures_dir
+from gateway.settings import DEMO_KEYS, AgentConfig, Settings, key_hash
+
+SystemsConfig = dict[str, dict[str, Any]]
+EmulatorStarter = Callable[[ExitStack, Path], SystemsConfig]
+
+
+def start_bankdb(stack: ExitStack, workdir: Path) -> SystemsConfig:
+    db = stack.enter_context(SqliteBankDb(workdir / "bank.db"))
+    return {"bankdb": {"bridge": "odbc", **db.connection()}}
+
+
+# One starter per emulator; each returns the systems (bridge configs) it serves.
+DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb]
+
+
+def start_emulators(stack: ExitStack, workdir: Path) -> SystemsConfig:
+    systems: SystemsConfig = {}
+    for starter in DEMO_EMULATORS:
+        systems.update(starter(stack, workdir))
+    return systems
+
+
+def demo_roles() -> dict[str, list[str]]:
+    with (fixtures_dir() / "demo" / "policy.toml").open("rb") as fh:
+        roles: dict[str, list[str]] = tomllib.load(fh)["roles"]
+    return roles
+
+
+def demo_settings(base: Settings, systems: SystemsConfig) -> Settings:
+    """The base settings plus the emulators' systems, the demo agents and their roles."""
+    agents = {name: AgentConfig(key_sha256=key_hash(key), roles=[name])
+              for name, key in DEMO_KEYS.items()}
+    return base.model_copy(update={
+        "demo": True,
+        "systems": {**systems, **base.systems},
+        "agents": {**agents, **base.agents},
+        "roles": {**demo_roles(), **base.roles},
+    })

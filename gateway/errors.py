@@ -1,0 +1,89 @@
+"""Gateway errors and the one mapping from every error to an HTTP status and body.
+
+Body: {"error": {"type", "message", "retriable", ...}}. Bridge errors keep their own type
+names (`not_found`, `bridge_timeout`, ...); gateway errors add the caller's mistakes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridges.errors import (
+    AuthError,
+    BridgeError,
+    BridgeTimeout,
+    ConfigError,
+    ConnectError,
+    MappingError,
+    NotFound,
+    ProtocolError,
+)
+
+RETRY_AFTER_S = 5
+
+
+class GatewayError(Exception):
+    status = 400
+    type_name = "bad_request"
+    retriable = False
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+
+
+class Unauthenticated(GatewayError):
+    status, type_name = 401, "unauthenticated"
+
+
+class Forbidden(GatewayError):
+    status, type_name = 403, "forbidden"
+
+
+class UnknownTool(GatewayError):
+    status, type_name = 404, "unknown_tool"
+
+
+class InvalidArguments(GatewayError):
+    status, type_name = 422, "invalid_arguments"
+
+
+# Most specific first: AuthError is a ConnectError, RemoteFault a ProtocolError.
+_BRIDGE_STATUS: list[tuple[type[BridgeError], int]] = [
+    (NotFound, 404),
+    (AuthError, 502),
+    (ConnectError, 503),
+    (BridgeTimeout, 504),
+    (MappingError, 502),
+    (ProtocolError, 502),
+    (ConfigError, 500),
+]
+
+
+def bridge_status(exc: BridgeError) -> int:
+    return next((status for cls, status in _BRIDGE_STATUS if isinstance(exc, cls)), 500)
+
+
+def error_response(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """(status, body, headers) for any error that reaches the edge."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, GatewayError):
+        body = {"type": exc.type_name, "message": exc.message, "retriable": exc.retriable,
+                **exc.extra}
+        status = exc.status
+    elif isinstance(exc, BridgeError):
+        status = bridge_status(exc)
+        body = {"type": exc.type_name, "message": exc.message, "retriable": exc.retriable}
+        if exc.system:
+            body["system"] = exc.system
+        code = getattr(exc, "code", None)
+        if code:
+            body["code"] = code
+    else:
+        status = 500
+        body = {"type": "internal_error", "message": "internal error; see the gateway log",
+                "retriable": False}
+    if status in (429, 503):
+        headers["Retry-After"] = str(RETRY_AFTER_S)
+    return status, {"error": body}, headers

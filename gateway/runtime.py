@@ -1,0 +1,116 @@
+"""The runtime behind the HTTP edge: tools, bridges, and the call pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from adapters.kit import Tool, ToolContext, ToolOutput
+from bridges.base import Bridge
+from bridges.errors import BridgeTimeout, MappingError
+from bridges.secrets import ChainSecretStore, EnvSecretStore, FileSecretStore, SecretStore
+from canonical import CanonicalModel
+from gateway.auth import ApiKeyAuthenticator, Caller
+from gateway.envelope import PartFailure, Source, ToolResult
+from gateway.errors import Forbidden, InvalidArguments, UnknownTool
+from gateway.policy import RolePolicy
+from gateway.registry import ToolRegistry, load_tools
+from gateway.settings import Settings
+from gateway.systems import build_bridges
+
+log = logging.getLogger("mainbridge.runtime")
+
+
+def default_secrets(settings: Settings) -> SecretStore:
+    stores: list[SecretStore] = [EnvSecretStore()]
+    if settings.secrets_dir:
+        stores.append(FileSecretStore(settings.secrets_dir))
+    return ChainSecretStore(*stores)
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [{"field": ".".join(str(p) for p in e["loc"]) or "<body>", "message": e["msg"],
+             "type": e["type"]} for e in exc.errors(include_url=False, include_input=False)]
+
+
+class Runtime:
+    def __init__(self, settings: Settings, secrets: SecretStore | None = None) -> None:
+        self.settings = settings
+        self.secrets = secrets or default_secrets(settings)
+        self.bridges: dict[str, Bridge[Any, Any]] = build_bridges(settings.systems, self.secrets)
+        tools = load_tools(settings.adapters)
+        missing = sorted({t.system for t in tools if t.system not in self.bridges})
+        if missing:
+            log.info("systems not configured, their tools are off: %s", ", ".join(missing))
+        self.registry = ToolRegistry([t for t in tools if t.system in self.bridges])
+        self.auth = ApiKeyAuthenticator(settings.agents)
+        self.policy = RolePolicy(settings.roles)
+
+    async def start(self) -> None:
+        for bridge in self.bridges.values():
+            await bridge.open()
+
+    async def stop(self) -> None:
+        for bridge in self.bridges.values():
+            await bridge.close()
+
+    def visible_tools(self, caller: Caller) -> list[Tool[Any]]:
+        return [t for t in self.registry.all() if self.policy.allows(caller, t.name)]
+
+    def resolve(self, caller: Caller, name: str) -> Tool[Any]:
+        tool = self.registry.get(name)
+        if tool is None:
+            raise UnknownTool(f"no tool called {name!r}")
+        if not self.policy.allows(caller, name):
+            raise Forbidden(f"agent {caller.agent!r} may not call {name!r}")
+        return tool
+
+    @staticmethod
+    def parse_arguments(tool: Tool[Any], arguments: Any) -> BaseModel:
+        if not isinstance(arguments, dict):
+            raise InvalidArguments("arguments must be a JSON object",
+                                   fields=[{"field": "<body>", "message": "not an object",
+                                            "type": "model_type"}])
+        try:
+            return tool.Params.model_validate(arguments)
+        except ValidationError as exc:
+            raise InvalidArguments(f"invalid arguments for {tool.name}",
+                                   fields=field_errors(exc)) from None
+
+    async def call(self, caller: Caller, name: str, arguments: Any, trace_id: str) -> ToolResult:
+        tool = self.resolve(caller, name)
+        params = self.parse_arguments(tool, arguments)
+        ctx = ToolContext(bridges=self.bridges, trace_id=trace_id, agent=caller.agent,
+                          on_behalf_of=caller.on_behalf_of)
+        started = time.monotonic()
+        try:
+            output = await asyncio.wait_for(tool.run(params, ctx), timeout=tool.timeout_s)
+        except TimeoutError:
+            raise BridgeTimeout(f"{name} took longer than {tool.timeout_s:g}s",
+                                system=tool.system) from None
+        data = self.serialize(tool, output)
+        fetched_at = ctx.now()
+        log.debug("tool %s answered in %.1f ms", name, (time.monotonic() - started) * 1000)
+        return ToolResult(
+            tool=name, schema_=tool.returns, data=data, trace_id=trace_id,
+            source=Source(system=tool.system, bridge=self.bridges[tool.system].protocol,
+                          fetched_at=fetched_at, cached=False, age_s=0.0),
+            warnings=ctx.warnings,
+            errors=[PartFailure(part=e.part, type=e.type, message=e.message,
+                                retriable=e.retriable) for e in ctx.errors])
+
+    @staticmethod
+    def serialize(tool: Tool[Any], output: ToolOutput) -> Any:
+        """Check the output is what the tool declares, then turn it into JSON data."""
+        expected = tool.return_model()
+        items = output if isinstance(output, list) else [output]
+        if tool.many != isinstance(output, list) or not all(
+                isinstance(i, CanonicalModel) and type(i) is expected for i in items):
+            raise MappingError(f"{tool.name} returned something other than {tool.returns}"
+                               f"{' list' if tool.many else ''}")
+        dumped = [i.model_dump(mode="json") for i in items]
+        return dumped if tool.many else dumped[0]
