@@ -17,6 +17,7 @@ from canonical import CanonicalModel
 from gateway.auth import ApiKeyAuthenticator, Caller
 from gateway.envelope import PartFailure, Source, ToolResult
 from gateway.errors import Forbidden, InvalidArguments, UnknownTool
+from gateway.idempotency import IdempotencyStore, fingerprint
 from gateway.policy import RolePolicy
 from gateway.registry import ToolRegistry, load_tools
 from gateway.settings import Settings
@@ -49,6 +50,8 @@ class Runtime:
         self.registry = ToolRegistry([t for t in tools if t.system in self.bridges])
         self.auth = ApiKeyAuthenticator(settings.agents)
         self.policy = RolePolicy(settings.roles)
+        self.idempotency = IdempotencyStore(
+            settings.state_dir / "idempotency.sqlite3" if settings.state_dir else None)
 
     async def start(self) -> None:
         for bridge in self.bridges.values():
@@ -57,6 +60,7 @@ class Runtime:
     async def stop(self) -> None:
         for bridge in self.bridges.values():
             await bridge.close()
+        self.idempotency.close()
 
     def visible_tools(self, caller: Caller) -> list[Tool[Any]]:
         return [t for t in self.registry.all() if self.policy.allows(caller, t.name)]
@@ -84,21 +88,39 @@ class Runtime:
     async def call(self, caller: Caller, name: str, arguments: Any, trace_id: str) -> ToolResult:
         tool = self.resolve(caller, name)
         params = self.parse_arguments(tool, arguments)
+        if tool.idempotency_key is None:
+            return await self.run(tool, params, caller, trace_id)
+        key = str(getattr(params, tool.idempotency_key))
+        fp = fingerprint(params.model_dump(mode="json", exclude={tool.idempotency_key}))
+        async with self.idempotency.key_lock(caller.agent, name, key):
+            first = await self.idempotency.lookup(caller.agent, name, key, fp)
+            if first is not None:
+                replay = ToolResult.model_validate(first)
+                return replay.model_copy(update={"trace_id": trace_id, "warnings": [
+                    *replay.warnings, f"idempotency key {key!r} seen before: this is the "
+                    "first call's result; nothing was written again"]})
+            result = await self.run(tool, params, caller, trace_id)
+            await self.idempotency.save(caller.agent, name, key, fp,
+                                        result.model_dump(mode="json", by_alias=True))
+            return result
+
+    async def run(self, tool: Tool[Any], params: BaseModel, caller: Caller, trace_id: str) -> (
+        ToolResult
+    ):
         ctx = ToolContext(bridges=self.bridges, trace_id=trace_id, agent=caller.agent,
                           on_behalf_of=caller.on_behalf_of)
         started = time.monotonic()
         try:
             output = await asyncio.wait_for(tool.run(params, ctx), timeout=tool.timeout_s)
         except TimeoutError:
-            raise BridgeTimeout(f"{name} took longer than {tool.timeout_s:g}s",
+            raise BridgeTimeout(f"{tool.name} took longer than {tool.timeout_s:g}s",
                                 system=tool.system) from None
         data = self.serialize(tool, output)
-        fetched_at = ctx.now()
-        log.debug("tool %s answered in %.1f ms", name, (time.monotonic() - started) * 1000)
+        log.debug("tool %s answered in %.1f ms", tool.name, (time.monotonic() - started) * 1000)
         return ToolResult(
-            tool=name, schema_=tool.returns, data=data, trace_id=trace_id,
+            tool=tool.name, schema_=tool.returns, data=data, trace_id=trace_id,
             source=Source(system=tool.system, bridge=self.bridges[tool.system].protocol,
-                          fetched_at=fetched_at, cached=False, age_s=0.0),
+                          fetched_at=ctx.now(), cached=False, age_s=0.0),
             warnings=ctx.warnings,
             errors=[PartFailure(part=e.part, type=e.type, message=e.message,
                                 retriable=e.retriable) for e in ctx.errors])

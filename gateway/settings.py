@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     demo: bool = False
     log_level: str = "INFO"
     secrets_dir: Path | None = Field(default=None, description="FileSecretStore directory")
+    state_dir: Path | None = Field(
+        default=None, description="Where durable state lives (idempotency records); "
+        "in memory when unset")
     adapters: list[str] | None = Field(
         default=None, description="Adapter modules to load (default: every one in adapters/)")
     systems: dict[str, dict[str, Any]] = Field(

@@ -70,6 +70,9 @@ class Tool(ABC, Generic[P]):
     cache_ttl_s: ClassVar[float] = 0.0  # 0: never cached (real-time, compliance)
     timeout_s: ClassVar[float] = 10.0
     idempotent: ClassVar[bool] = True  # only idempotent tools are retried
+    # Writes: the Params field carrying the caller's idempotency key. The gateway then returns
+    # the first result for a repeated key instead of writing twice.
+    idempotency_key: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
