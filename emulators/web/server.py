@@ -43,7 +43,6 @@ class LoansPortal:
         self.url = f"http://127.0.0.1:{self.port}"
         server = uvicorn.Server(uvicorn.Config(create_app(self.state), log_level="warning",
                                                access_log=False))
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
                                   name=f"loans-portal-{self.port}")
         thread.start()
