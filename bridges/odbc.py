@@ -117,6 +117,12 @@ def connection_string(settings: OdbcSettings, password: str | None) -> str:
 
 
 _LOST_CONNECTION = ("08", "57P")
+# Drivers that report a lost connection as a general error (HY000) say so in words; the same
+# approach as SQLAlchemy's is_disconnect. Lower-case fragments.
+_LOST_CONNECTION_TEXT = ("server closed the connection", "terminating connection",
+                         "connection has been lost", "no connection to the server",
+                         "could not send data", "communication link failure",
+                         "connection reset", "broken pipe")
 
 
 @contextmanager
@@ -136,7 +142,8 @@ def map_pyodbc_errors(system: str, *, connecting: bool = False,
             error = AuthError(f"database refused the credentials: {message}", system=system)
         elif state.startswith("IM"):
             error = ConfigError(f"ODBC driver manager: {message}", system=system)
-        elif connecting or state.startswith(_LOST_CONNECTION):
+        elif connecting or state.startswith(_LOST_CONNECTION) or any(
+                fragment in message.lower() for fragment in _LOST_CONNECTION_TEXT):
             error = ConnectError(f"database unreachable: {message}", system=system)
         elif state in ("HYT00", "HYT01"):
             error = BridgeTimeout(f"statement timed out: {message}", system=system)

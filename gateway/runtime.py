@@ -39,11 +39,13 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 class Runtime:
-    def __init__(self, settings: Settings, secrets: SecretStore | None = None) -> None:
+    def __init__(self, settings: Settings, secrets: SecretStore | None = None,
+                 tools: list[type[Tool[Any]]] | None = None) -> None:
+        """`tools` overrides discovery (tests, embedding); by default the adapters' TOOLS."""
         self.settings = settings
         self.secrets = secrets or default_secrets(settings)
         self.bridges: dict[str, Bridge[Any, Any]] = build_bridges(settings.systems, self.secrets)
-        tools = load_tools(settings.adapters)
+        tools = tools if tools is not None else load_tools(settings.adapters)
         missing = sorted({t.system for t in tools if t.system not in self.bridges})
         if missing:
             log.info("systems not configured, their tools are off: %s", ", ".join(missing))
@@ -79,6 +81,11 @@ class Runtime:
             raise InvalidArguments("arguments must be a JSON object",
                                    fields=[{"field": "<body>", "message": "not an object",
                                             "type": "model_type"}])
+        unknown = sorted(set(arguments) - set(tool.Params.model_fields))
+        if unknown:
+            raise InvalidArguments(f"unknown arguments for {tool.name}: {', '.join(unknown)}",
+                                   fields=[{"field": k, "message": "unknown argument",
+                                            "type": "extra_forbidden"} for k in unknown])
         try:
             return tool.Params.model_validate(arguments)
         except ValidationError as exc:

@@ -88,6 +88,7 @@ class Tool(ABC, Generic[P]):
         """JSON Schema of the arguments, as OpenAI function calling expects it."""
         schema = cls.Params.model_json_schema()
         schema.pop("title", None)
+        schema["additionalProperties"] = False  # the gateway refuses unknown arguments
         return schema
 
     @abstractmethod

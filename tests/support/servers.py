@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from adapters.kit import Tool
 from bridges.secrets import SecretStore
 from gateway.app import create_app
 from gateway.runtime import Runtime
@@ -61,7 +62,8 @@ class ServedApp:
 
 
 def serve_gateway(systems: dict[str, dict[str, Any]], roles: dict[str, list[str]],
-                  secrets: SecretStore | None = None, **settings: Any) -> ServedApp:
+                  secrets: SecretStore | None = None, tools: list[type[Tool[Any]]] | None = None,
+                  **settings: Any) -> ServedApp:
     """A real gateway over the given systems, with the test agents."""
     config = Settings(systems=systems, agents=test_agents(), roles=roles, **settings)
-    return ServedApp(create_app(Runtime(config, secrets)))
+    return ServedApp(create_app(Runtime(config, secrets, tools)))
