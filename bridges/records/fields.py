@@ -102,7 +102,7 @@ class FieldCodec:
             raise FieldEncodeError(f"{value} has more decimal places than PICTURE "
                                    f"{self.picture.text} allows (no silent rounding)")
         result = int(number)
-        if abs(result) >= 10 ** self.picture.digits:
+        if abs(result) >= 10 ** self.picture.digits and self.usage is not Usage.NATIVE:
             raise FieldEncodeError(f"{value} exceeds PICTURE {self.picture.text}")
         if result < 0 and not self.picture.signed:
             raise FieldEncodeError(f"{value} is negative but PICTURE {self.picture.text} "
@@ -138,20 +138,22 @@ class FieldCodec:
                 raise FieldDecodeError(f"sign byte {sign_byte:02X} is neither '+' nor '-'")
         number = 0
         last = len(body) - 1
+        shown = 2 if self.sign_separate and self.sign_leading else 1  # 1-based in the field
         punch_at = -1 if self.sign_separate else (0 if self.sign_leading else last)
         for i, byte in enumerate(body):
             if i == punch_at:
                 d, s = t.punch_digit[byte], t.punch_sign[byte]
                 if d < 0:
-                    raise FieldDecodeError(f"byte {byte:02X} at position {i + 1} is not a "
-                                           "digit or a sign-punched digit")
+                    raise FieldDecodeError(f"byte {byte:02X} at position {i + shown} is not "
+                                           "a digit or a sign-punched digit")
                 if s < 0 and not self.picture.signed:
                     raise FieldDecodeError("negative sign in an unsigned field")
                 sign *= s
             else:
                 d = t.digit[byte]
                 if d < 0:
-                    raise FieldDecodeError(f"byte {byte:02X} at position {i + 1} is not a digit")
+                    raise FieldDecodeError(f"byte {byte:02X} at position {i + shown} is not a "
+                                           "digit")
             number = number * 10 + d
         return sign * number
 
@@ -195,7 +197,10 @@ class FieldCodec:
             return self._encode_zoned(unscaled)
         if self.usage is Usage.PACKED:
             return self._encode_packed(unscaled)
-        return unscaled.to_bytes(self.size, "big", signed=self.picture.signed)
+        try:
+            return unscaled.to_bytes(self.size, "big", signed=self.picture.signed)
+        except OverflowError:
+            raise FieldEncodeError(f"{value} does not fit {self.size} binary bytes") from None
 
     def _text(self, value: Any) -> bytes:
         text = "" if value is None else value

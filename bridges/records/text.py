@@ -127,7 +127,7 @@ class CsvLayout:
     def read(self, text: io.TextIOBase | Iterable[str]) -> (
         Iterator[tuple[Record, list[FieldError]]]
     ):
-        reader = csv.DictReader(text, delimiter=self.delimiter)  # type: ignore[arg-type]
+        reader = csv.DictReader(text, delimiter=self.delimiter)
         missing = {f.name for f in self.fields} - set(reader.fieldnames or ())
         if missing:
             raise ConfigError(f"CSV header lacks the columns {sorted(missing)}")

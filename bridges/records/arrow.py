@@ -1,0 +1,257 @@
+"""The fast path: fixed-length records decoded column by column with numpy into Arrow tables.
+
+Every field is decoded for all records at once from a (records x bytes) matrix. The result
+equals the record-by-record path (`Layout.decode`), errors included: rows a vectorized check
+rejects are re-read by the scalar codec, whose reason is reported, so both paths say the same
+thing; a field kind with no vectorized decoder uses the scalar codec for its column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from bridges.errors import ConfigError
+from bridges.records.codepages import decode_table
+from bridges.records.fields import (
+    NEGATIVE_NIBBLES,
+    VALID_SIGN_NIBBLES,
+    FieldCodec,
+    FieldDecodeError,
+    digit_tables,
+)
+from bridges.records.layout import FieldError, Layout, Node
+from bridges.records.picture import Category, Usage
+
+Matrix = npt.NDArray[np.uint8]
+Mask = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+POW10 = np.array([10 ** i for i in range(19)], dtype=np.int64)
+
+
+@dataclass
+class _Rows:
+    """Which record (and which occurrence of each enclosing OCCURS) each matrix row is."""
+
+    record: Ints
+    occurrences: tuple[Ints, ...] = ()
+
+    def path(self, template: str, row: int) -> str:
+        return template.format(*(int(o[row]) for o in self.occurrences))
+
+
+def arrow_type(codec: FieldCodec) -> pa.DataType:
+    pic = codec.picture
+    if pic.category is not Category.NUMERIC:
+        return pa.string()
+    if codec.usage is Usage.NATIVE and codec.size == 8:
+        return pa.decimal128(max(20, pic.scale + 1), max(pic.scale, 0))
+    if pic.scale > 0:
+        return pa.decimal128(max(pic.digits, pic.scale), pic.scale)
+    if pic.digits - pic.scale <= 18:
+        return pa.int64()
+    return pa.decimal128(pic.digits - pic.scale, 0)
+
+
+@lru_cache(maxsize=16)
+def _utf8_table(codepage: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    encoded = [ch.encode("utf-8") for ch in decode_table(codepage)]
+    lut = np.zeros((256, 4), dtype=np.uint8)
+    for byte, data in enumerate(encoded):
+        lut[byte, :len(data)] = list(data)
+    return lut, np.array([len(d) for d in encoded], dtype=np.int64)
+
+
+def _text(s: Matrix, codec: FieldCodec) -> pa.Array:
+    """Decode and drop trailing blanks, building the UTF-8 buffers of an Arrow string array."""
+    lut, lengths = _utf8_table(codec.codepage)
+    space = digit_tables(codec.codepage).space
+    rows, size = s.shape
+    content = s != space
+    keep_len = np.where(content.any(axis=1), size - np.argmax(content[:, ::-1], axis=1), 0)
+    keep = np.arange(size)[None, :] < keep_len[:, None]
+    flat = s[keep]
+    width = lengths[flat]
+    offsets = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum((lengths[s] * keep).sum(axis=1), out=offsets[1:])
+    out = np.empty(int(offsets[-1]), dtype=np.uint8)
+    start = np.cumsum(width) - width
+    for k in range(int(width.max(initial=0))):
+        sel = width > k
+        out[start[sel] + k] = lut[flat[sel], k]
+    if offsets[-1] < 2 ** 31:
+        return pa.StringArray.from_buffers(rows, pa.py_buffer(offsets.astype(np.int32)),
+                                           pa.py_buffer(out))
+    return pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(out))
+
+
+def _zoned(s: Matrix, codec: FieldCodec) -> tuple[Ints, Mask]:
+    t = digit_tables(codec.codepage)
+    digit = np.array(t.digit, dtype=np.int64)
+    sign = np.ones(len(s), dtype=np.int64)
+    bad = np.zeros(len(s), dtype=bool)
+    body = s
+    if codec.sign_separate:
+        sign_col = s[:, 0] if codec.sign_leading else s[:, -1]
+        body = s[:, 1:] if codec.sign_leading else s[:, :-1]
+        sign = np.where(sign_col == t.minus, -1, 1)
+        bad |= (sign_col != t.minus) & (sign_col != t.plus)
+        digits = digit[body]
+    else:
+        at = 0 if codec.sign_leading else body.shape[1] - 1
+        digits = digit[body]
+        punched = body[:, at]
+        digits[:, at] = np.array(t.punch_digit, dtype=np.int64)[punched]
+        sign = np.array(t.punch_sign, dtype=np.int64)[punched]
+        if not codec.picture.signed:
+            bad |= sign < 0
+    bad |= (digits < 0).any(axis=1)
+    if codec.blank_when_zero:
+        blank = (s == t.space).all(axis=1)
+        bad &= ~blank
+        digits[blank] = 0
+    value = (np.clip(digits, 0, 9) * POW10[digits.shape[1] - 1::-1]).sum(axis=1)
+    return value * sign, bad
+
+
+def _packed(s: Matrix, codec: FieldCodec) -> tuple[Ints, Mask]:
+    high, low = (s >> 4).astype(np.int64), (s & 0x0F).astype(np.int64)
+    nibbles = np.empty((len(s), s.shape[1] * 2 - 1), dtype=np.int64)
+    nibbles[:, 0::2] = high
+    nibbles[:, 1::2] = low[:, :-1]
+    sign = low[:, -1]
+    bad = (nibbles > 9).any(axis=1) | ~np.isin(sign, VALID_SIGN_NIBBLES)
+    value = (np.clip(nibbles, 0, 9) * POW10[nibbles.shape[1] - 1::-1]).sum(axis=1)
+    bad |= value >= 10 ** codec.picture.digits
+    negative = np.isin(sign, NEGATIVE_NIBBLES)
+    if not codec.picture.signed:
+        bad |= negative
+    return np.where(negative, -value, value), bad
+
+
+def _binary(s: Matrix, codec: FieldCodec) -> tuple[Ints, Mask]:
+    kind = "i" if codec.picture.signed else "u"
+    value = np.ascontiguousarray(s).view(f">{kind}{codec.size}").ravel().astype(np.int64)
+    bad = np.zeros(len(s), dtype=bool)
+    if codec.usage is Usage.BINARY:
+        bad = np.abs(value) >= 10 ** codec.picture.digits
+    return value, bad
+
+
+def _vectorizable(codec: FieldCodec) -> bool:
+    pic = codec.picture
+    if pic.category is not Category.NUMERIC:
+        return not codec.justified_right
+    if codec.usage is Usage.NATIVE and codec.size == 8:
+        return False  # unsigned 64-bit values overflow int64
+    return pic.digits - min(pic.scale, 0) <= 18
+
+
+def _decimal(unscaled: Ints, bad: Mask, dtype: pa.DataType) -> pa.Array:
+    words = np.empty((len(unscaled), 2), dtype=np.int64)  # 128-bit little-endian
+    words[:, 0] = unscaled
+    words[:, 1] = unscaled >> 63
+    validity = pa.py_buffer(np.packbits(~bad, bitorder="little"))
+    return pa.Array.from_buffers(dtype, len(unscaled), [validity, pa.py_buffer(words)],
+                                 null_count=int(bad.sum()))
+
+
+def _column(s: Matrix, node: Node, rows: _Rows, template: str, base: Ints,
+            errors: list[tuple[int, FieldError]]) -> pa.Array:
+    codec = node.codec
+    assert codec is not None
+    dtype = arrow_type(codec)
+
+    def error(r: int, reason: str) -> None:
+        errors.append((int(rows.record[r]), FieldError(
+            rows.path(template, r), int(base[r]), s[r].tobytes().hex().upper(), reason,
+            node.alternative)))
+
+    if not _vectorizable(codec):
+        values = []
+        for r in range(len(s)):
+            try:
+                values.append(codec.decode(s[r].tobytes()))
+            except FieldDecodeError as exc:
+                values.append(None)
+                error(r, str(exc))
+        return pa.array(values, type=dtype)
+    if codec.picture.category is not Category.NUMERIC:
+        return _text(s, codec)
+    decoder = {Usage.DISPLAY: _zoned, Usage.PACKED: _packed}.get(codec.usage, _binary)
+    value, bad = decoder(s, codec)
+    for row in np.flatnonzero(bad):
+        try:
+            codec.decode(s[row].tobytes())
+        except FieldDecodeError as exc:
+            error(int(row), str(exc))
+        else:
+            raise AssertionError(f"vectorized and scalar decoders disagree on {template}")
+    if codec.picture.scale < 0:
+        value = value * 10 ** -codec.picture.scale
+    if pa.types.is_decimal(dtype):
+        return _decimal(value, bad, dtype)
+    return pa.array(value, type=dtype, mask=bad)
+
+
+def _group(m: Matrix, node: Node, rows: _Rows, prefix: str, errors: list[tuple[int, FieldError]],
+           base: Ints) -> pa.StructArray:
+    """`base`: each row's offset in its record, for error reports."""
+    arrays, names = [], []
+    for child in node.children:
+        if child.is_filler:
+            continue
+        assert child.offset is not None and node.offset is not None
+        start = child.offset - node.offset
+        template = prefix + child.name.replace("{", "{{").replace("}", "}}")
+        if child.occurs:
+            count = child.occurs
+            block = m[:, start:start + child.size * count].reshape(len(m) * count, child.size)
+            occ = np.tile(np.arange(count, dtype=np.int64), len(m))
+            sub = _Rows(np.repeat(rows.record, count),
+                        (*(np.repeat(o, count) for o in rows.occurrences), occ))
+            sub_base = np.repeat(base, count) + start + occ * child.size
+            values = _node(block, child, sub, template + "[{}]", errors, sub_base)
+            arrays.append(pa.FixedSizeListArray.from_arrays(values, count))
+        else:
+            arrays.append(_node(m[:, start:start + child.size], child, rows, template, errors,
+                                base + start))
+        names.append(child.name)
+    return pa.StructArray.from_arrays(arrays, names=names)
+
+
+def _node(m: Matrix, node: Node, rows: _Rows, template: str,
+          errors: list[tuple[int, FieldError]], base: Ints) -> pa.Array:
+    if node.codec is None:
+        return _group(m, node, rows, template + ".", errors, base)
+    return _column(m, node, rows, template, base, errors)
+
+
+def decode_table_fast(data: bytes, layout: Layout, record_length: int | None = None) -> (
+    tuple[pa.Table, list[tuple[int, FieldError]]]
+):
+    """All records of a fixed-length file as one Arrow table, plus (record index, error)."""
+    if not layout.fixed:
+        raise ConfigError("vectorized decoding needs fixed-length records (no OCCURS "
+                          "DEPENDING ON)")
+    length = record_length or layout.size
+    if length < layout.size:
+        raise ConfigError(f"record length {length} is shorter than layout {layout.name} "
+                          f"({layout.size} bytes)")
+    count = len(data) // length
+    m = np.frombuffer(data, dtype=np.uint8, count=count * length).reshape(count, length)
+    errors: list[tuple[int, FieldError]] = []
+    rows = _Rows(np.arange(count, dtype=np.int64))
+    struct = _group(m, layout.root, rows, "", errors, np.zeros(count, dtype=np.int64))
+    table = pa.Table.from_struct_array(struct) if struct.type.num_fields else \
+        pa.table({})
+    if len(data) % length:  # a short last record: the scalar path reports it field by field
+        values, tail_errors, _ = layout.decode(data[count * length:])
+        table = pa.concat_tables([table, pa.Table.from_pylist([values], schema=table.schema)])
+        errors.extend((count, e) for e in tail_errors)
+    errors.sort(key=lambda item: (item[0], item[1].offset, item[1].field))
+    return table, errors
