@@ -99,7 +99,7 @@ def main_page(user: str) -> str:
         '<td valign="top"><iframe name="content" id="content" src="/app/home" width="760" '
         'height="560" frameborder="0"></iframe></td></tr></table>')
     script = ("function go(p) { var f = document.getElementById('content');"
-              " f.src = '/app/' + p + '?t=' + new Date().getTime(); }")
+              " f.src = '/app/' + p; }")
     return document("Main menu", body, script)
 
 

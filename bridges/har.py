@@ -1,0 +1,70 @@
+"""HAR files a browser bridge records: secrets masked before the file is kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from bridges.errors import ConfigError
+from bridges.recording import REDACTED, SECRET_KEYS, Redactor
+
+# Headers whose values are credentials or sessions whatever they contain.
+_SECRET_HEADERS = SECRET_KEYS | {"proxy-authorization"}
+
+
+def form_encoded(value: str, charset: str = "iso-8859-1") -> str:
+    """`value` as a browser puts it in an application/x-www-form-urlencoded body."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "*-._") else
+                   "+" if ch == " " else quote(ch, safe="", encoding=charset, errors="strict")
+                   for ch in value)
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Every spelling of a secret that may land in a HAR: raw, form- and URL-encoded."""
+    forms = [secret, quote_plus(secret), quote(secret, safe="")]
+    try:
+        forms.append(form_encoded(secret))
+    except UnicodeEncodeError:
+        forms.append(form_encoded(secret, "utf-8"))
+    return [f for f in forms if f]
+
+
+def _mask(value: Any, redactor: Redactor) -> Any:
+    if isinstance(value, dict):
+        name = str(value.get("name", "")).lower()
+        if "value" in value and (name in _SECRET_HEADERS or name.startswith("x-api-key")):
+            return {**value, "value": REDACTED}
+        return {k: (_mask_cookies(v) if k == "cookies" else _mask(v, redactor))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v, redactor) for v in value]
+    if isinstance(value, str):
+        return redactor.text(value)
+    return value
+
+
+def _mask_cookies(cookies: Any) -> Any:
+    if not isinstance(cookies, list):
+        return cookies
+    return [{**c, "value": REDACTED} if isinstance(c, dict) else c for c in cookies]
+
+
+def mask_har(path: Path, redactor: Redactor) -> None:
+    """Rewrite a HAR in place (atomically) with secrets, cookies and auth headers masked."""
+    try:
+        har = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read HAR {path}: {exc}") from None
+    masked = _mask(har, redactor)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(masked, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
