@@ -32,7 +32,6 @@ TXN_SELECT = (
 )
 ACCOUNT_EXISTS = Statement("SELECT ACCT_NO, CCY_CD FROM ACCTMAST WHERE ACCT_NO = ?",
                            {"ACCT_NO": ColumnType.CHAR, "CCY_CD": ColumnType.CHAR})
-DIRECTIONS = {"D": "debit", "C": "credit"}
 
 
 def yyyymmdd(day: date | None) -> int:
@@ -40,15 +39,17 @@ def yyyymmdd(day: date | None) -> int:
 
 
 def transaction_from_row(row: Row) -> TransactionV1:
-    direction = DIRECTIONS[row["DR_CR_IND"]]
+    debit = row["DR_CR_IND"] == "D"
     amount: Decimal = row["TXN_AMT"]
-    return TransactionV1(
-        transaction_id=row["TXN_ID"], account_id=row["ACCT_NO"], booking_date=row["BOOK_DT"],
-        value_date=row["VALUE_DT"],
-        amount=Money(amount=-amount if direction == "debit" else amount, currency=row["CCY_CD"]),
-        direction=direction, type_code=row["TXN_TYP"], type_description=row["TXN_TYP_DSC"],
-        description=row["TXN_DESC"], counterparty=row["CPTY_NAME"] or None,
-    )
+    # One validation of the whole document (Money nested as data): the hot path of monitoring.
+    return TransactionV1.model_validate({
+        "transaction_id": row["TXN_ID"], "account_id": row["ACCT_NO"],
+        "booking_date": row["BOOK_DT"], "value_date": row["VALUE_DT"],
+        "amount": {"amount": -amount if debit else amount, "currency": row["CCY_CD"]},
+        "direction": "debit" if debit else "credit", "type_code": row["TXN_TYP"],
+        "type_description": row["TXN_TYP_DSC"], "description": row["TXN_DESC"],
+        "counterparty": row["CPTY_NAME"] or None,
+    })
 
 
 class RecentTransactionsParams(BaseModel):

@@ -8,9 +8,10 @@ mapping (padded CHAR, DECIMAL that a driver returns as text, YYYYMMDD integers).
 from __future__ import annotations
 
 import math
+import operator
 import queue
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -160,26 +161,52 @@ class _Connection:
         self.healthy = True
 
 
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    # Drivers hand DECIMAL over as Decimal, str (SQLite3) or, worst case, float: never via float.
+    return Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+
+
+def _yyyymmdd(value: Any) -> date | None:
+    number = int(value)
+    return None if number == 0 else date(number // 10000, number // 100 % 100, number % 100)
+
+
+_CONVERTERS: dict[ColumnType, Callable[[Any], Any]] = {
+    ColumnType.CHAR: operator.methodcaller("rstrip", " "),
+    ColumnType.DECIMAL: _decimal,
+    ColumnType.YYYYMMDD: _yyyymmdd,
+    ColumnType.INTEGER: int,
+}
+_BAD_VALUE = (ValueError, InvalidOperation, TypeError, ArithmeticError, AttributeError)
+
+
 def _convert(value: Any, kind: ColumnType | None, column: str) -> Any:
+    """One value, with the column named when it does not fit its declared type."""
     if value is None or kind is None:
         return value
     try:
-        if kind is ColumnType.CHAR:
-            return str(value).rstrip(" ")
-        if kind is ColumnType.DECIMAL:
-            if isinstance(value, float):
-                value = repr(value)
-            return Decimal(str(value).strip())
-        if kind is ColumnType.YYYYMMDD:
-            number = int(value)
-            if number == 0:
-                return None
-            return date(number // 10000, number // 100 % 100, number % 100)
-        if kind is ColumnType.INTEGER:
-            return int(value)
-    except (ValueError, InvalidOperation, TypeError) as exc:
+        return _CONVERTERS[kind](value)
+    except _BAD_VALUE as exc:
         raise MappingError(f"column {column}: {value!r} is not a valid {kind.value}") from exc
-    return value
+
+
+def convert_rows(raw: list[Any], names: tuple[str, ...], kinds: list[ColumnType | None]) -> (
+    list[Row]
+):
+    """Map a batch of driver rows to dicts of Python values: the hot path of every read."""
+    columns = [(n, _CONVERTERS[k] if k is not None else None)
+               for n, k in zip(names, kinds, strict=True)]
+    try:
+        return [{n: v if f is None or v is None else f(v)
+                 for (n, f), v in zip(columns, r, strict=True)} for r in raw]
+    except _BAD_VALUE:
+        # Slow path, only to name the offending column and value.
+        for r in raw:
+            for n, k, v in zip(names, kinds, r, strict=True):
+                _convert(v, k, n)
+        raise
 
 
 class OdbcBridge(BlockingBridge[Query, ResultSet]):
@@ -279,12 +306,6 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
         names = tuple(str(d[0]).upper() for d in cursor.description)
         return names, [statement.columns.get(n) for n in names]
 
-    def _rows(self, raw: list[Any], names: tuple[str, ...], kinds: list[ColumnType | None]) -> (
-        list[Row]
-    ):
-        return [{n: _convert(v, k, n) for n, v, k in zip(names, r, kinds, strict=True)}
-                for r in raw]
-
     def exchange_blocking(self, request: Query) -> ResultSet:
         with self._lease() as conn:
             cursor = self._execute(conn, request)
@@ -299,30 +320,34 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
                     chunk = cursor.fetchmany(size)
                 if not chunk:
                     break
-                rows.extend(self._rows(chunk, names, kinds))
+                rows.extend(convert_rows(chunk, names, kinds))
             cursor.close()
             return ResultSet(names, rows)
 
     async def stream(self, request: Query, batch_size: int | None = None) -> (
         AsyncIterator[list[Row]]
     ):
-        """Yield the result in batches (fetchmany), holding one pooled connection throughout."""
+        """Yield the result in batches (fetchmany), holding one pooled connection throughout.
+
+        Each batch is fetched AND converted in the worker thread, one hop per batch. No
+        prefetching: pyodbc releases the GIL around every row it fetches, and a fetch thread
+        competing with a busy event loop for the GIL runs several times slower.
+        """
         size = batch_size or self.settings.fetch_batch
+        timeout = request.timeout_s or self.settings.statement_timeout_s
         lease = self._lease()
         conn = await self.workers.run(lease.__enter__)
         try:
             cursor = await self.workers.run(self._execute, conn, request)
             names, kinds = self._mapper(cursor, request.statement)
-            timeout = request.timeout_s or self.settings.statement_timeout_s
-            while True:
-                def fetch() -> list[Any]:
-                    with self._guarded(conn, cursor, timeout):
-                        chunk: list[Any] = cursor.fetchmany(size)
-                        return chunk
-                chunk = await self.workers.run(fetch)
-                if not chunk:
-                    break
-                yield self._rows(chunk, names, kinds)
+
+            def fetch() -> list[Row]:
+                with self._guarded(conn, cursor, timeout):
+                    chunk = cursor.fetchmany(size)
+                return convert_rows(chunk, names, kinds)
+
+            while batch := await self.workers.run(fetch):
+                yield batch
             cursor.close()
         finally:
             await self.workers.run(lease.__exit__, None, None, None)
