@@ -12,6 +12,7 @@ from bridges.secrets import SecretStore
 # Protocol name -> bridge class, by dotted name so a protocol's library loads only when used.
 BRIDGE_CLASSES = {
     "odbc": "bridges.odbc:OdbcBridge",
+    "soap": "bridges.soap:SoapBridge",
 }
 
 

@@ -69,7 +69,7 @@ class HttpServer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
                                         name="soap-emulator")
         self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
 
     def start(self) -> None:
@@ -86,8 +86,9 @@ class HttpServer:
         async def shutdown() -> None:
             if self._server is not None:
                 self._server.close()
-                for writer in list(self._writers):
-                    writer.transport.abort()
+                for task in list(self._tasks):
+                    task.cancel()
+                await asyncio.gather(*self._tasks, return_exceptions=True)
                 await self._server.wait_closed()
 
         if self._thread.is_alive():
@@ -129,7 +130,9 @@ class HttpServer:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         try:
             while True:
                 request = await self._read(reader)
@@ -168,6 +171,7 @@ class HttpServer:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
-            self._writers.discard(writer)
+            if task is not None:
+                self._tasks.discard(task)
             if not writer.transport.is_closing():
                 writer.close()
