@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from adapters.core_banking import system_config as corebanking_config
 from emulators.bankdb import SqliteBankDb
 from emulators.dataset import fixtures_dir
+from emulators.tn3270 import Tn3270Host
 from gateway.settings import DEMO_KEYS, AgentConfig, Settings, key_hash
 
 SystemsConfig = dict[str, dict[str, Any]]
@@ -21,8 +24,16 @@ def start_bankdb(stack: ExitStack, workdir: Path) -> SystemsConfig:
     return {"bankdb": {"bridge": "odbc", **db.connection()}}
 
 
+def start_corebanking(stack: ExitStack, workdir: Path) -> SystemsConfig:
+    """The TN3270 host; its generated sign-on password reaches the bridge via the env store."""
+    host = stack.enter_context(Tn3270Host())
+    os.environ["MAINBRIDGE_SECRET_COREBANKING_PASSWORD"] = host.password
+    stack.callback(os.environ.pop, "MAINBRIDGE_SECRET_COREBANKING_PASSWORD", None)
+    return {"corebanking": corebanking_config(host.port)}
+
+
 # One starter per emulator; each returns the systems (bridge configs) it serves.
-DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb]
+DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb, start_corebanking]
 
 
 def start_emulators(stack: ExitStack, workdir: Path) -> SystemsConfig:

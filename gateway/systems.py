@@ -13,6 +13,7 @@ from bridges.secrets import SecretStore
 BRIDGE_CLASSES = {
     "odbc": "bridges.odbc:OdbcBridge",
     "soap": "bridges.soap:SoapBridge",
+    "tn3270": "bridges.tn3270:Tn3270Bridge",
 }
 
 

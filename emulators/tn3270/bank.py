@@ -30,7 +30,8 @@ class HoldRefused(Exception):
 
 
 class Bank:
-    """Ledger = opening balance + signed sum of the account's transactions; holds add up."""
+    """Ledger = opening balance + signed sum of the account's transactions; holds add up;
+    available = ledger - holds + overdraft limit (what may still be spent)."""
 
     def __init__(self, dataset: BankDataset | None = None) -> None:
         self.dataset = dataset or BankDataset()
@@ -57,7 +58,8 @@ class Bank:
                           Decimal("0.00"))
 
     def available(self, account_id: str) -> Decimal:
-        return self.ledgers[account_id] - self.holds(account_id)
+        overdraft = Decimal(self.dataset.accounts_by_id[account_id]["overdraft_limit"])
+        return self.ledgers[account_id] - self.holds(account_id) + overdraft
 
     def place_hold(self, account_id: str, amount: Decimal, reason: str) -> Hold:
         account = self.account(account_id)
