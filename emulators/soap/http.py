@@ -170,6 +170,8 @@ class HttpServer:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:
+            return  # shutdown: the connection is dropped, as a stopping server does
         finally:
             if task is not None:
                 self._tasks.discard(task)
