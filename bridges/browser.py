@@ -65,8 +65,6 @@ class LoginSettings(BaseModel):
     submit_selector: str = "[type=submit]"
     success_selector: str = Field(description="Shown once signed on, e.g. the main menu")
     failure_selector: str = ".error"
-    expired_selector: str = Field(
-        description="The sign-on form: seen where a page was expected, the session is gone")
 
 
 class BrowserSettings(BaseModel):
@@ -227,7 +225,7 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
         login = self.settings.login
         return FlowRun(session.page, self.settings.base_url, args or {},
                        timeout_s or self.settings.step_timeout_s,
-                       login.expired_selector if login else None)
+                       login.path if login else None)
 
     async def _sign_on(self, session: _Session) -> None:
         login = self.settings.login
@@ -238,7 +236,7 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
             Fill(login.password_selector, self._password()),
             Click(login.submit_selector, navigates=True)))
         run = self._run(session)
-        run.expired_selector = None  # the sign-on form is expected here
+        run.sign_on_path = None  # the sign-on page is expected here
         await run.run(flow)
         page = session.page
         await run.step(WaitFor(selector=f"{login.success_selector}, {login.failure_selector}"))

@@ -6,20 +6,26 @@ reaches the portal only as the value of a form field. Behaviour that data cannot
 `Hook`: an async Python function given the running flow.
 
 Each step may act inside a named frame (`frame="content"`) and has its own timeout. The
-runner notices the portal's sign-on form where a page was expected and raises
-`SessionExpired`, so the bridge can sign on again and rerun the flow.
+runner notices when a navigation lands on the portal's sign-on page and raises
+`SessionExpired`, so the bridge can sign on again and rerun the flow. Steps are lean on
+browser round trips (each costs milliseconds): fields are read in one evaluation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
 
 from playwright.async_api import Frame, Locator, Page, Response
 
 from bridges.errors import BridgeError, ConfigError, MappingError, ProtocolError, RemoteFault
 
 Records = list[dict[str, str]]
+# A navigation is done when the document is parsed; later steps wait for what they need
+# themselves, so nobody waits for every frame's "load" (images, the other frames).
+READY: Literal["domcontentloaded"] = "domcontentloaded"
 
 
 class SessionExpired(BridgeError):
@@ -47,6 +53,7 @@ class Step:
 @dataclass(frozen=True)
 class Goto(Step):
     path: str  # fixed, relative to the portal's base URL
+    stay: bool = False  # already there: do not reload (a shell page that keeps no state)
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/"):
@@ -83,10 +90,17 @@ class WaitFor(Step):
 
 
 @dataclass(frozen=True)
-class ExtractField(Step):
-    name: str
-    selector: str
+class ExtractFields(Step):
+    """The text of several elements (field name -> CSS selector), read in one round trip."""
+
+    selectors: Mapping[str, str]
     required: bool = True  # absent and required: MappingError; absent otherwise: None
+
+
+def ExtractField(name: str, selector: str, *, required: bool = True,
+                 frame: str | None = None, timeout_s: float | None = None) -> ExtractFields:
+    """One field: an ExtractFields of one."""
+    return ExtractFields({name: selector}, required=required, frame=frame, timeout_s=timeout_s)
 
 
 @dataclass(frozen=True)
@@ -105,10 +119,10 @@ class ExtractTable(Step):
 
 @dataclass(frozen=True)
 class StopIf(Step):
-    """End the flow early, successfully, when `selector` is on the page (an error message
+    """End the flow early, successfully, when an extracted field has text (an error message
     the tool's hook turns into NotFound, a "no results" panel...)."""
 
-    selector: str
+    field: str
 
 
 @dataclass(frozen=True)
@@ -135,6 +149,9 @@ class PageRequest:
     args: Mapping[str, str] = field(default_factory=dict)
 
 
+_FIELDS_JS = ("s => Object.fromEntries(Object.entries(s).map(([k, q]) => {"
+              " const e = document.querySelector(q);"
+              " return [k, e ? (e.innerText || '').replace(/\\s+/g, ' ').trim() : null]; }))")
 _TABLE_JS = ("t => Array.from(t.rows).map(r => Array.from(r.cells).map("
              "c => (c.innerText || '').replace(/\\s+/g, ' ').trim()))")
 
@@ -153,12 +170,12 @@ class FlowRun:
     """One flow running on one page: the state hooks see and the steps fill in."""
 
     def __init__(self, page: Page, base_url: str, args: Mapping[str, str],
-                 step_timeout_s: float, expired_selector: str | None) -> None:
+                 step_timeout_s: float, sign_on_path: str | None) -> None:
         self.page = page
         self.base_url = base_url.rstrip("/")
         self.args = args
         self.step_timeout_s = step_timeout_s
-        self.expired_selector = expired_selector
+        self.sign_on_path = sign_on_path
         self.result = PageResult()
 
     def frame(self, name: str | None) -> Page | Frame:
@@ -183,23 +200,27 @@ class FlowRun:
     async def run(self, flow: Flow) -> PageResult:
         for step in flow.steps:
             if isinstance(step, StopIf):
-                if await self.frame(step.frame).locator(step.selector).count():
+                if self.result.fields.get(step.field):
                     break
                 continue
             await self.step(step)
         return self.result
 
-    async def check_signed_in(self, where: Page | Frame) -> None:
-        if self.expired_selector and await where.locator(self.expired_selector).count():
+    def arrived(self, response: Response | None, what: str) -> None:
+        """Check where a navigation landed: an error status, or the sign-on page."""
+        check_response(response, what)
+        if self.sign_on_path and response is not None and \
+                urlsplit(response.url).path == self.sign_on_path:
             raise SessionExpired("the portal asked to sign on again")
 
     async def step(self, step: Step) -> None:
         where = self.frame(step.frame)
         timeout = self.ms(step)
         if isinstance(step, Goto):
-            response = await where.goto(self.base_url + step.path, timeout=timeout)
-            check_response(response, step.path)
-            await self.check_signed_in(where)
+            url = self.base_url + step.path
+            if not (step.stay and where.url == url):
+                self.arrived(await where.goto(url, timeout=timeout, wait_until=READY),
+                             step.path)
         elif isinstance(step, Fill):
             await where.locator(step.selector).fill(self.value(step.value), timeout=timeout)
         elif isinstance(step, Select):
@@ -209,8 +230,8 @@ class FlowRun:
             await self.click(step, where, timeout)
         elif isinstance(step, WaitFor):
             await self.wait(step, where, timeout)
-        elif isinstance(step, ExtractField):
-            self.result.fields[step.name] = await self.field(step, where, timeout)
+        elif isinstance(step, ExtractFields):
+            self.result.fields.update(await self.fields(step, where))
         elif isinstance(step, ExtractTable):
             if step.required or await where.locator(step.selector).count():
                 self.result.tables[step.name] = await self.table(step, where, timeout)
@@ -224,29 +245,22 @@ class FlowRun:
             await where.locator(step.selector).click(timeout=timeout)
             return
         target = self.frame(step.target) if step.target else where
-        async with target.expect_navigation(timeout=timeout) as navigation:
+        async with target.expect_navigation(timeout=timeout, wait_until=READY) as navigation:
             await where.locator(step.selector).click(timeout=timeout)
-        check_response(await navigation.value, step.selector)
-        await self.check_signed_in(target)
+        self.arrived(await navigation.value, step.selector)
 
     async def wait(self, step: WaitFor, where: Page | Frame, timeout: float) -> None:
         target: Locator = (where.locator(step.selector) if step.selector is not None
                            else where.get_by_text(step.text or ""))
-        if self.expired_selector:  # do not wait out the timeout on a sign-on page
-            target = target.or_(where.locator(self.expired_selector))
         await target.first.wait_for(timeout=timeout)
-        await self.check_signed_in(where)
 
-    async def field(self, step: ExtractField, where: Page | Frame, timeout: float) -> (
-        str | None
-    ):
-        found = where.locator(step.selector)
-        if not await found.count():
-            if step.required:
-                raise MappingError(f"field {step.name!r} ({step.selector}) is not on the page")
-            return None
-        text: str = await found.first.inner_text(timeout=timeout)
-        return " ".join(text.split())
+    async def fields(self, step: ExtractFields, where: Page | Frame) -> dict[str, str | None]:
+        found: dict[str, str | None] = await where.evaluate(_FIELDS_JS, dict(step.selectors))
+        missing = [name for name, text in found.items() if text is None]
+        if step.required and missing:
+            raise MappingError(f"fields {missing} are not on the page "
+                               f"({', '.join(step.selectors[n] for n in missing)})")
+        return found
 
     async def table(self, step: ExtractTable, where: Page | Frame, timeout: float) -> Records:
         records: Records = []
@@ -257,10 +271,9 @@ class FlowRun:
             pager = where.locator(step.next_page) if step.next_page else None
             if pager is None or not await pager.count():
                 return records
-            async with where.expect_navigation(timeout=timeout) as navigation:
+            async with where.expect_navigation(timeout=timeout, wait_until=READY) as navigation:
                 await pager.first.click(timeout=timeout)
-            check_response(await navigation.value, f"{step.name} next page")
-            await self.check_signed_in(where)
+            self.arrived(await navigation.value, f"{step.name} next page")
         raise ProtocolError(f"table {step.name!r} has more than {step.max_pages} pages")
 
     @staticmethod

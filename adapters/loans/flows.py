@@ -6,6 +6,7 @@ from bridges.pageflow import (
     Arg,
     Click,
     ExtractField,
+    ExtractFields,
     ExtractTable,
     Fill,
     Flow,
@@ -26,7 +27,7 @@ LOAN_COLUMNS = {
 
 def open_app(key: str) -> tuple[Step, ...]:
     """From the main menu to one application's form: the menu navigates by JavaScript."""
-    return (Goto("/main"),
+    return (Goto("/main", stay=True),
             Click(f"#nav-{key}", navigates=True, target=CONTENT),
             WaitFor(selector="#form", frame=CONTENT))
 
@@ -36,12 +37,13 @@ def submit(result_selector: str) -> tuple[Step, ...]:
     return (Click("#submit", navigates=True, frame=CONTENT),
             WaitFor(selector=f"{result_selector}, #error", frame=CONTENT),
             ExtractField("error", "#error", required=False, frame=CONTENT),
-            StopIf("#error", frame=CONTENT))
+            StopIf("error"))
 
 
 def fields(names: dict[str, str]) -> tuple[Step, ...]:
     """Detail-table cells: field name -> the cell's id suffix (`#f-<suffix>`)."""
-    return tuple(ExtractField(name, f"#f-{cell}", frame=CONTENT) for name, cell in names.items())
+    return (ExtractFields({name: f"#f-{cell}" for name, cell in names.items()},
+                          frame=CONTENT),)
 
 
 def amount_form() -> tuple[Step, ...]:
@@ -54,8 +56,7 @@ CUSTOMER_LOANS = Flow("customer-loans", (
     *open_app("loans"),
     Fill("#custid", Arg("customer_id"), frame=CONTENT),
     *submit("#loans"),
-    ExtractField("borrower", "#borrower", frame=CONTENT),
-    ExtractField("customer_id", "#custno", frame=CONTENT),
+    ExtractFields({"borrower": "#borrower", "customer_id": "#custno"}, frame=CONTENT),
     ExtractTable("loans", "#loans", LOAN_COLUMNS, next_page="#next", frame=CONTENT),
 ))
 
