@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -16,9 +17,10 @@ from bridges.secrets import ChainSecretStore, EnvSecretStore, FileSecretStore, S
 from canonical import CanonicalModel
 from gateway.auth import ApiKeyAuthenticator, Caller
 from gateway.envelope import PartFailure, Source, ToolResult
-from gateway.errors import Forbidden, InvalidArguments, UnknownTool
+from gateway.errors import Forbidden, InvalidArguments, UnknownTool, error_response
 from gateway.idempotency import IdempotencyStore, fingerprint
-from gateway.policy import RolePolicy
+from gateway.observe import CallObserver, CallRecord
+from gateway.policy import Decision, RolePolicy
 from gateway.registry import ToolRegistry, load_tools
 from gateway.settings import Settings
 from gateway.systems import build_bridges
@@ -52,6 +54,7 @@ class Runtime:
         self.registry = ToolRegistry([t for t in tools if t.system in self.bridges])
         self.auth = ApiKeyAuthenticator(settings.agents)
         self.policy = RolePolicy(settings.roles)
+        self.observers: list[CallObserver] = []
         self.idempotency = IdempotencyStore(
             settings.state_dir / "idempotency.sqlite3" if settings.state_dir else None)
 
@@ -64,16 +67,22 @@ class Runtime:
             await bridge.close()
         self.idempotency.close()
 
+    def add_observer(self, observer: CallObserver) -> None:
+        """Audit, metrics, tracing: each sees a CallRecord of every call."""
+        self.observers.append(observer)
+
     def visible_tools(self, caller: Caller) -> list[Tool[Any]]:
         return [t for t in self.registry.all() if self.policy.allows(caller, t.name)]
 
-    def resolve(self, caller: Caller, name: str) -> Tool[Any]:
+    def resolve(self, caller: Caller, name: str) -> tuple[Tool[Any], Decision]:
         tool = self.registry.get(name)
         if tool is None:
             raise UnknownTool(f"no tool called {name!r}")
-        if not self.policy.allows(caller, name):
-            raise Forbidden(f"agent {caller.agent!r} may not call {name!r}")
-        return tool
+        decision = self.policy.decide(caller, name)
+        if not decision.allowed:
+            raise Forbidden(f"agent {caller.agent!r} may not call {name!r}",
+                            reason=decision.reason)
+        return tool, decision
 
     @staticmethod
     def parse_arguments(tool: Tool[Any], arguments: Any) -> BaseModel:
@@ -93,7 +102,37 @@ class Runtime:
                                    fields=field_errors(exc)) from None
 
     async def call(self, caller: Caller, name: str, arguments: Any, trace_id: str) -> ToolResult:
-        tool = self.resolve(caller, name)
+        """The one pipeline every door (HTTP, MCP, jobs) goes through; observed end to end."""
+        started_at, started = datetime.now(UTC), time.perf_counter()
+        tool = self.registry.get(name)
+        decision: Decision | None = None
+        result: ToolResult | None = None
+        failure: Exception | None = None
+        try:
+            tool, decision = self.resolve(caller, name)
+            result = await self.execute(tool, caller, arguments, trace_id)
+            return result
+        except Exception as exc:
+            failure = exc
+            raise
+        finally:
+            status, body, _ = error_response(failure) if failure else (200, {}, {})
+            record = CallRecord(
+                trace_id=trace_id, agent=caller.agent, on_behalf_of=caller.on_behalf_of,
+                tool=name, system=tool.system if tool else None, arguments=arguments,
+                decision="allow" if decision else "deny",
+                reason=decision.reason if decision else str(getattr(failure, "extra", {}).get(
+                    "reason", getattr(failure, "message", ""))),
+                outcome="ok" if failure is None else "error", status=status,
+                error_type=body["error"]["type"] if failure else None,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                cached=bool(result and result.source.cached), started_at=started_at)
+            for observer in self.observers:
+                await observer.observe(record)
+
+    async def execute(self, tool: Tool[Any], caller: Caller, arguments: Any,
+                      trace_id: str) -> ToolResult:
+        name = tool.name
         params = self.parse_arguments(tool, arguments)
         if tool.idempotency_key is None:
             return await self.run(tool, params, caller, trace_id)
