@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.core_banking import system_config as corebanking_config
+from adapters.loans import system_config as loans_config
 from emulators.bankdb import SqliteBankDb
 from emulators.dataset import fixtures_dir
 from emulators.tn3270 import Tn3270Host
+from emulators.web import LoansPortal
 from gateway.settings import DEMO_KEYS, AgentConfig, Settings, key_hash
 
 SystemsConfig = dict[str, dict[str, Any]]
@@ -32,8 +34,16 @@ def start_corebanking(stack: ExitStack, workdir: Path) -> SystemsConfig:
     return {"corebanking": corebanking_config(host.port)}
 
 
+def start_loans_portal(stack: ExitStack, workdir: Path) -> SystemsConfig:
+    """The legacy loans web portal; its generated password reaches the bridge via env."""
+    portal = stack.enter_context(LoansPortal())
+    os.environ["MAINBRIDGE_SECRET_LOANS_PASSWORD"] = portal.password
+    stack.callback(os.environ.pop, "MAINBRIDGE_SECRET_LOANS_PASSWORD", None)
+    return {"loans": loans_config(portal.url, diagnostics_dir=str(workdir / "diagnostics"))}
+
+
 # One starter per emulator; each returns the systems (bridge configs) it serves.
-DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb, start_corebanking]
+DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb, start_corebanking, start_loans_portal]
 
 
 def start_emulators(stack: ExitStack, workdir: Path) -> SystemsConfig:

@@ -14,6 +14,7 @@ BRIDGE_CLASSES = {
     "odbc": "bridges.odbc:OdbcBridge",
     "soap": "bridges.soap:SoapBridge",
     "tn3270": "bridges.tn3270:Tn3270Bridge",
+    "browser": "bridges.browser:BrowserBridge",
 }
 
 
