@@ -60,7 +60,11 @@ def demo_roles() -> dict[str, list[str]]:
 
 
 def demo_settings(base: Settings, systems: SystemsConfig) -> Settings:
-    """The base settings plus the emulators' systems, the demo agents and their roles."""
+    """The base settings plus the emulators' systems, the demo agents and their roles.
+
+    Durable state (audit log, idempotency records, jobs) goes to `var/` in the project unless
+    configured, so `mainbridge audit verify` finds what the demo wrote after it stopped.
+    """
     agents = {name: AgentConfig(key_sha256=key_hash(key), roles=[name])
               for name, key in DEMO_KEYS.items()}
     return base.model_copy(update={
@@ -68,4 +72,5 @@ def demo_settings(base: Settings, systems: SystemsConfig) -> Settings:
         "systems": {**systems, **base.systems},
         "agents": {**agents, **base.agents},
         "roles": {**demo_roles(), **base.roles},
+        "state_dir": base.state_dir or fixtures_dir().parent / "var",
     })
