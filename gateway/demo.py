@@ -9,10 +9,12 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from adapters import crm, sanctions, ticketing
 from adapters.core_banking import system_config as corebanking_config
 from adapters.loans import system_config as loans_config
 from emulators.bankdb import SqliteBankDb
 from emulators.dataset import fixtures_dir
+from emulators.soap import SoapEmulator
 from emulators.tn3270 import Tn3270Host
 from emulators.web import LoansPortal
 from gateway.settings import DEMO_KEYS, AgentConfig, Settings, key_hash
@@ -42,8 +44,19 @@ def start_loans_portal(stack: ExitStack, workdir: Path) -> SystemsConfig:
     return {"loans": loans_config(portal.url, diagnostics_dir=str(workdir / "diagnostics"))}
 
 
+def start_soap(stack: ExitStack, workdir: Path) -> SystemsConfig:
+    """CRM (v2), ticketing and sanctions (SOAP 1.2); the ticketing password goes via env."""
+    soap = stack.enter_context(SoapEmulator())
+    os.environ["MAINBRIDGE_SECRET_TICKETING_PASSWORD"] = soap.ticketing_password
+    stack.callback(os.environ.pop, "MAINBRIDGE_SECRET_TICKETING_PASSWORD", None)
+    return {"crm": crm.system_config(soap.url("/crm/v2"), "v2"),
+            "ticketing": ticketing.system_config(soap.url("/ticketing")),
+            "sanctions": sanctions.system_config(soap.url("/sanctions/soap12"), soap12=True)}
+
+
 # One starter per emulator; each returns the systems (bridge configs) it serves.
-DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb, start_corebanking, start_loans_portal]
+DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb, start_corebanking, start_loans_portal,
+                                         start_soap]
 
 
 def start_emulators(stack: ExitStack, workdir: Path) -> SystemsConfig:
