@@ -35,7 +35,7 @@ MESSAGE = at(22, 2, 78)
 OPTION = labelled("Option ===>")
 
 
-def system_config(port: int, user: str = "MBRIDGE", **overrides: Any) -> dict[str, Any]:
+def system_config(port: int | None, user: str = "MBRIDGE", **overrides: Any) -> dict[str, Any]:
     """The bridge settings of the core banking system on a host at 127.0.0.1:port."""
     return {
         "bridge": "tn3270", "host": "127.0.0.1", "port": port, "user": user,

@@ -136,9 +136,9 @@ class Tn3270Bridge(BlockingBridge[FlowCall, FlowResult]):
             reusable = True
             return result
         except BridgeError as exc:
-            # An error screen (not found, not authorized, refused) leaves a working session;
-            # a lost, stuck or garbled one is closed.
-            reusable = isinstance(exc, (NotFound, RemoteFault, AuthError))
+            # An error screen (not found, not authorized, refused) or a value refused before
+            # typing leaves a working session; a lost, stuck or garbled one is closed.
+            reusable = isinstance(exc, (NotFound, RemoteFault, AuthError, ConfigError))
             raise
         finally:
             self.pool.release(terminal, reusable and self._home(terminal))
