@@ -14,6 +14,7 @@ from adapters.core_banking import system_config as corebanking_config
 from adapters.loans import system_config as loans_config
 from emulators.bankdb import SqliteBankDb
 from emulators.dataset import fixtures_dir
+from emulators.sftp import SftpEmulator
 from emulators.soap import SoapEmulator
 from emulators.tn3270 import Tn3270Host
 from emulators.web import LoansPortal
@@ -54,9 +55,18 @@ def start_soap(stack: ExitStack, workdir: Path) -> SystemsConfig:
             "sanctions": sanctions.system_config(soap.url("/sanctions/soap12"), soap12=True)}
 
 
+def start_settlements(stack: ExitStack, workdir: Path) -> SystemsConfig:
+    """The partners' SFTP server (a new day's files every minute); its client key via env."""
+    sftp = stack.enter_context(SftpEmulator(workdir / "sftp", publish_every_s=60))
+    os.environ["MAINBRIDGE_SECRET_SETTLEMENTS_PRIVATE_KEY"] = sftp.client_key_pem()
+    stack.callback(os.environ.pop, "MAINBRIDGE_SECRET_SETTLEMENTS_PRIVATE_KEY", None)
+    return {"settlements": {"bridge": "sftp", **sftp.connection(),
+                            "private_key_secret": "settlements.private_key"}}
+
+
 # One starter per emulator; each returns the systems (bridge configs) it serves.
 DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb, start_corebanking, start_loans_portal,
-                                         start_soap]
+                                         start_soap, start_settlements]
 
 
 def start_emulators(stack: ExitStack, workdir: Path) -> SystemsConfig:

@@ -15,6 +15,7 @@ BRIDGE_CLASSES = {
     "soap": "bridges.soap:SoapBridge",
     "tn3270": "bridges.tn3270:Tn3270Bridge",
     "browser": "bridges.browser:BrowserBridge",
+    "sftp": "bridges.sftp:SftpBridge",
 }
 
 

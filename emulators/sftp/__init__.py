@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import threading
 from datetime import date
@@ -32,7 +34,7 @@ class SftpEmulator:
     `publish_every_s` seconds (demo).
     """
 
-    def __init__(self, root: Path, client_key: paramiko.PKey, initial_days: int = 3,
+    def __init__(self, root: Path, client_key: paramiko.PKey | None = None, initial_days: int = 3,
                  pending_days: int = 2, publish_every_s: float | None = None,
                  book: SettlementBook | None = None) -> None:
         self.root = root
@@ -44,7 +46,9 @@ class SftpEmulator:
         for partner in PARTNERS:
             for box in ("inbox", "outbox"):
                 (root / partner.name / box).mkdir(parents=True, exist_ok=True)
-        self.server = SftpServer(root, host_key(), USERNAME, [client_key])
+        # The bank's key: given by a test, else made here (the demo hands it to the bridge).
+        self.client_key = client_key or paramiko.ECDSAKey.generate()
+        self.server = SftpServer(root, host_key(), USERNAME, [self.client_key])
         self.publish_every_s = publish_every_s
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
@@ -61,6 +65,11 @@ class SftpEmulator:
         key = self.server.host_key
         return f"[127.0.0.1]:{self.port} {key.get_name()} {key.get_base64()}"
 
+    def client_key_pem(self) -> str:
+        out = io.StringIO()
+        self.client_key.write_private_key(out)
+        return out.getvalue()
+
     def connection(self) -> dict[str, Any]:
         """Bridge settings facts (the private key comes from the secret store)."""
         return {"host": "127.0.0.1", "port": self.port, "username": USERNAME,
@@ -70,10 +79,14 @@ class SftpEmulator:
         return self.root / partner / box / name
 
     def write(self, partner: Partner, day: date, data: bytes) -> Path:
+        """The file and, first, its checksum sidecar; each appears whole or not at all."""
         target = self.path(partner.name, "outbox", file_name(partner, day))
-        temporary = target.with_name("." + target.name + ".part")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)  # a file appears whole or not at all
+        sidecar = f"{hashlib.sha256(data).hexdigest()}  {target.name}\n".encode()
+        for path, content in ((target.with_name(target.name + ".sha256"), sidecar),
+                              (target, data)):
+            temporary = path.with_name("." + path.name + ".part")
+            temporary.write_bytes(content)
+            os.replace(temporary, path)
         return target
 
     def publish_next(self) -> date | None:
