@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,10 @@ from pydantic import BaseModel, Field
 from bridges.errors import MappingError, ProtocolError
 
 _PROTECTED, _DISPLAY, _HIDDEN = 0x20, 0x0C, 0x0C
+_SF = re.compile(rb"SF\((?:[^)]*?c0=([0-9a-fA-F]{2}))?[^)]*\)")
+_SA = re.compile(rb"SA\([^)]*\)")
+_MARK = re.compile("\x1f")  # where each SF token was: a field attribute's cell
+_BLANK_CONTROLS = {i: " " for i in range(0x20)}
 
 
 @dataclass(frozen=True)
@@ -63,22 +68,15 @@ class Screen:
         Hidden (non-display) fields are blanked here, so a typed password never reaches a
         cassette, a log or an error message.
         """
-        cells: list[str] = []
-        starts: list[tuple[int, int]] = []  # (cell index of attribute, attribute value)
+        joined = b" ".join(lines)
         try:
-            for line in lines:
-                for token in line.decode("ascii").split():
-                    if token.startswith("SF("):
-                        attrs = dict(p.split("=") for p in token[3:-1].split(","))
-                        starts.append((len(cells), int(attrs.get("c0", "0"), 16)))
-                        cells.append(" ")
-                    elif token.startswith("SA("):
-                        continue  # character attributes take no cell
-                    else:
-                        char = bytes.fromhex(token).decode("utf-8")
-                        cells.append(char if char >= " " else " ")
+            attributes = [int(m.group(1) or b"0", 16) for m in _SF.finditer(joined)]
+            hexed = _SA.sub(b"", _SF.sub(b"1f", joined)).decode("ascii")
+            text = bytes.fromhex(hexed).decode("utf-8")  # in C: fast for 1,920+ cells
         except (ValueError, UnicodeDecodeError) as exc:
             raise ProtocolError(f"unreadable screen buffer: {exc}") from None
+        starts = [(m.start(), a) for m, a in zip(_MARK.finditer(text), attributes, strict=True)]
+        cells = list(text.translate(_BLANK_CONTROLS))
         width = 80
         fields: list[ScreenField] = []
         for i, (index, attribute) in enumerate(starts):
