@@ -6,6 +6,7 @@ names (`not_found`, `bridge_timeout`, ...); gateway errors add the caller's mist
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from bridges.errors import (
@@ -27,9 +28,10 @@ class GatewayError(Exception):
     type_name = "bad_request"
     retriable = False
 
-    def __init__(self, message: str, **extra: Any) -> None:
+    def __init__(self, message: str, retry_after_s: float | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_after_s = retry_after_s
         self.extra = extra
 
 
@@ -47,6 +49,16 @@ class UnknownTool(GatewayError):
 
 class InvalidArguments(GatewayError):
     status, type_name = 422, "invalid_arguments"
+
+
+class RateLimited(GatewayError):
+    status, type_name, retriable = 429, "rate_limited", True
+
+
+class Overloaded(GatewayError):
+    """Backpressure: the backend's bulkhead is full; come back later."""
+
+    status, type_name, retriable = 503, "overloaded", True
 
 
 # Most specific first: AuthError is a ConnectError, RemoteFault a ProtocolError.
@@ -85,5 +97,6 @@ def error_response(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]
         body = {"type": "internal_error", "message": "internal error; see the gateway log",
                 "retriable": False}
     if status in (429, 503):
-        headers["Retry-After"] = str(RETRY_AFTER_S)
+        wait = getattr(exc, "retry_after_s", None) or RETRY_AFTER_S
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
     return status, {"error": body}, headers

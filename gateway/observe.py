@@ -33,3 +33,24 @@ class CallRecord:
 class CallObserver(Protocol):
     async def observe(self, record: CallRecord) -> None:
         """Take note of one finished call. Raising fails the call (audit fails closed)."""
+
+
+class ControlMetrics(Protocol):
+    """What the controls report to metrics (cache, breakers); a no-op until metrics exist."""
+
+    def cache(self, tool: str, hit: bool) -> None: ...
+
+    def breaker_state(self, system: str, state: str) -> None: ...
+
+    def rejected(self, kind: str, tool: str, system: str) -> None: ...
+
+
+class NullMetrics:
+    def cache(self, tool: str, hit: bool) -> None:
+        """No metrics backend: nothing to count."""
+
+    def breaker_state(self, system: str, state: str) -> None:
+        """No metrics backend: nothing to count."""
+
+    def rejected(self, kind: str, tool: str, system: str) -> None:
+        """No metrics backend: nothing to count."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -12,14 +11,23 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.kit import Tool, ToolContext, ToolOutput
 from bridges.base import Bridge
-from bridges.errors import BridgeTimeout, MappingError
+from bridges.errors import BridgeError, MappingError
 from bridges.secrets import ChainSecretStore, EnvSecretStore, FileSecretStore, SecretStore
 from canonical import CanonicalModel
 from gateway.auth import ApiKeyAuthenticator, Caller
+from gateway.cache import Entry, cache_key
+from gateway.controls import Controls
 from gateway.envelope import PartFailure, Source, ToolResult
-from gateway.errors import Forbidden, InvalidArguments, UnknownTool, error_response
+from gateway.errors import (
+    Forbidden,
+    InvalidArguments,
+    Overloaded,
+    RateLimited,
+    UnknownTool,
+    error_response,
+)
 from gateway.idempotency import IdempotencyStore, fingerprint
-from gateway.observe import CallObserver, CallRecord
+from gateway.observe import CallObserver, CallRecord, ControlMetrics, NullMetrics
 from gateway.policy import Decision, RolePolicy
 from gateway.registry import ToolRegistry, load_tools
 from gateway.settings import Settings
@@ -54,6 +62,8 @@ class Runtime:
         self.registry = ToolRegistry([t for t in tools if t.system in self.bridges])
         self.auth = ApiKeyAuthenticator(settings.agents)
         self.policy = RolePolicy(settings.roles)
+        self.controls = Controls(settings.controls)
+        self.metrics: ControlMetrics = NullMetrics()
         self.observers: list[CallObserver] = []
         self.idempotency = IdempotencyStore(
             settings.state_dir / "idempotency.sqlite3" if settings.state_dir else None)
@@ -66,6 +76,7 @@ class Runtime:
         for bridge in self.bridges.values():
             await bridge.close()
         self.idempotency.close()
+        await self.controls.close()
 
     def add_observer(self, observer: CallObserver) -> None:
         """Audit, metrics, tracing: each sees a CallRecord of every call."""
@@ -132,37 +143,93 @@ class Runtime:
 
     async def execute(self, tool: Tool[Any], caller: Caller, arguments: Any,
                       trace_id: str) -> ToolResult:
-        name = tool.name
         params = self.parse_arguments(tool, arguments)
+        # Limits count every call, whether the cache, the backend or a replay answers it.
+        try:
+            await self.controls.limiter.check(caller.agent, tool.name)
+        except RateLimited:
+            self.metrics.rejected("rate_limit", tool.name, tool.system)
+            raise
+        deadline = time.monotonic() + self.settings.controls.request_deadline_s
         if tool.idempotency_key is None:
-            return await self.run(tool, params, caller, trace_id)
+            return await self.fetch(tool, params, caller, trace_id, deadline)
         key = str(getattr(params, tool.idempotency_key))
         fp = fingerprint(params.model_dump(mode="json", exclude={tool.idempotency_key}))
-        async with self.idempotency.key_lock(caller.agent, name, key):
-            first = await self.idempotency.lookup(caller.agent, name, key, fp)
+        async with self.idempotency.key_lock(caller.agent, tool.name, key):
+            first = await self.idempotency.lookup(caller.agent, tool.name, key, fp)
             if first is not None:
                 replay = ToolResult.model_validate(first)
                 return replay.model_copy(update={"trace_id": trace_id, "warnings": [
                     *replay.warnings, f"idempotency key {key!r} seen before: this is the "
                     "first call's result; nothing was written again"]})
-            result = await self.run(tool, params, caller, trace_id)
-            await self.idempotency.save(caller.agent, name, key, fp,
+            result = await self.fetch(tool, params, caller, trace_id, deadline)
+            await self.idempotency.save(caller.agent, tool.name, key, fp,
                                         result.model_dump(mode="json", by_alias=True))
             return result
+
+    @staticmethod
+    def scope(caller: Caller) -> tuple[str, ...]:
+        """What decides what a caller may see: part of every cache key."""
+        return (*sorted(caller.roles), f"obo={caller.on_behalf_of or ''}")
+
+    async def fetch(self, tool: Tool[Any], params: BaseModel, caller: Caller, trace_id: str,
+                    deadline: float) -> ToolResult:
+        """Cache, then the backend under breaker/bulkhead/retries, then stale-if-error."""
+        key = (cache_key(tool.name, params.model_dump(mode="json"), self.scope(caller))
+               if tool.cache_ttl_s > 0 else None)
+        entry = await self.controls.cache.get(key) if key else None
+        if entry is not None and entry.age_s() <= tool.cache_ttl_s:
+            self.metrics.cache(tool.name, True)
+            return self.from_cache(entry, trace_id)
+        if key:
+            self.metrics.cache(tool.name, False)
+        try:
+            result = await self.invoke(tool, params, caller, trace_id, deadline)
+        except Overloaded:
+            self.metrics.rejected("bulkhead", tool.name, tool.system)
+            raise
+        except BridgeError as exc:
+            if entry is None or not exc.retriable:
+                raise
+            return self.from_cache(entry, trace_id, stale_because=exc)
+        if key:
+            await self.controls.cache.put(
+                key, result.model_dump(mode="json", by_alias=True),
+                tool.cache_ttl_s + self.settings.controls.stale_if_error_s)
+        return result
+
+    @staticmethod
+    def from_cache(entry: Entry, trace_id: str, stale_because: BridgeError | None = None) -> (
+        ToolResult
+    ):
+        cached = ToolResult.model_validate(entry.value)
+        age = round(entry.age_s(), 3)
+        warnings = list(cached.warnings)
+        if stale_because is not None:
+            warnings.append(f"{cached.source.system} is unavailable ({stale_because.type_name}); "
+                            f"serving a cached result {age:.0f}s old")
+        return cached.model_copy(update={
+            "trace_id": trace_id, "warnings": warnings,
+            "source": cached.source.model_copy(update={"cached": True, "age_s": age})})
+
+    async def invoke(self, tool: Tool[Any], params: BaseModel, caller: Caller, trace_id: str,
+                     deadline: float) -> ToolResult:
+        async def attempt(budget_s: float) -> ToolResult:
+            return await self.run(tool, params, caller, trace_id)
+
+        async def guarded() -> ToolResult:
+            return await self.controls.guarded(tool.system, attempt, tool.timeout_s, deadline,
+                                               self.metrics.breaker_state)
+
+        return await self.controls.with_retries(guarded, tool.idempotent, deadline)
 
     async def run(self, tool: Tool[Any], params: BaseModel, caller: Caller, trace_id: str) -> (
         ToolResult
     ):
         ctx = ToolContext(bridges=self.bridges, trace_id=trace_id, agent=caller.agent,
                           on_behalf_of=caller.on_behalf_of)
-        started = time.monotonic()
-        try:
-            output = await asyncio.wait_for(tool.run(params, ctx), timeout=tool.timeout_s)
-        except TimeoutError:
-            raise BridgeTimeout(f"{tool.name} took longer than {tool.timeout_s:g}s",
-                                system=tool.system) from None
+        output = await tool.run(params, ctx)
         data = self.serialize(tool, output)
-        log.debug("tool %s answered in %.1f ms", tool.name, (time.monotonic() - started) * 1000)
         return ToolResult(
             tool=tool.name, schema_=tool.returns, data=data, trace_id=trace_id,
             source=Source(system=tool.system, bridge=self.bridges[tool.system].protocol,

@@ -14,6 +14,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from gateway.controls import ControlSettings
+
 DEMO_KEYS = {
     "support": "demo-support-key",
     "sales": "demo-sales-key",
@@ -56,6 +58,7 @@ class Settings(BaseSettings):
     agents: dict[str, AgentConfig] = Field(default_factory=dict)
     roles: dict[str, list[str]] = Field(
         default_factory=dict, description="role -> tool names or fnmatch patterns")
+    controls: ControlSettings = Field(default_factory=ControlSettings)
 
     @model_validator(mode="after")
     def _demo_keys_only_in_demo(self) -> Settings:
