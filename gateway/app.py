@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from bridges.errors import BridgeError
 from gateway.auth import Caller
 from gateway.errors import GatewayError, InvalidArguments, error_response
+from gateway.interfaces import AgentInterfaces
 from gateway.logs import request_id
 from gateway.openapi import tool_paths
 from gateway.runtime import Runtime
@@ -26,17 +27,21 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
 def create_app(runtime: Runtime) -> FastAPI:
+    interfaces = AgentInterfaces(runtime)  # MCP, jobs, events
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         try:
-            yield
+            async with interfaces.run():
+                yield
         finally:
             await runtime.stop()
 
     app = FastAPI(title="mainbridge", version="0.1.0", lifespan=lifespan,
                   description="Legacy systems as permission-checked tools for AI agents.")
     app.state.runtime = runtime
+    interfaces.mount(app)
 
     @app.middleware("http")
     async def request_context(request: Request,
@@ -98,6 +103,9 @@ def create_app(runtime: Runtime) -> FastAPI:
             arguments = json.loads(raw) if raw.strip() else {}
         except ValueError:
             raise InvalidArguments("the body must be a JSON object of arguments") from None
+        if (tool := interfaces.long_running(name)) is not None:
+            return await interfaces.submit_job(caller, tool, arguments, request.state.request_id,
+                                               request.headers.get("x-webhook-url"))
         result = await runtime.call(caller, name, arguments, request.state.request_id)
         return JSONResponse(result.model_dump(mode="json", by_alias=True))
 

@@ -73,6 +73,8 @@ class Tool(ABC, Generic[P]):
     # Writes: the Params field carrying the caller's idempotency key. The gateway then returns
     # the first result for a repeated key instead of writing twice.
     idempotency_key: ClassVar[str | None] = None
+    # Minutes, not seconds: the gateway answers 202 + a job id and runs it in the background.
+    long_running: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
