@@ -6,12 +6,12 @@ APT_PACKAGES := make s3270 unixodbc odbc-postgresql libsqliteodbc odbc-mariadb \
 	openssh-server openssh-client chromium postgresql redis-server hercules
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint setup apt venv bench clean
+.PHONY: run test lint setup apt venv bench clean soap-peer
 
 run: setup
 	$(VENV)/bin/mainbridge serve --demo
 
-test: setup
+test: setup soap-peer
 	$(PY) -m pytest -q
 
 lint: setup
@@ -32,6 +32,15 @@ apt:
 	fi
 
 venv: $(VENV)/.installed
+
+# node-soap, the independent SOAP server the SOAP tests cross-check zeep against.
+soap-peer: tests/soap/node_modules/.installed
+
+tests/soap/node_modules/.installed: tests/soap/package.json
+	command -v npm >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		$(SUDO) apt-get install -y -q --no-install-recommends nodejs npm)
+	cd tests/soap && npm install --no-audit --no-fund --silent
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	[ -x $(PY) ] || python3 -m venv $(VENV)

@@ -51,8 +51,11 @@ const service = {
 
 const server = http.createServer((req, res) => { res.statusCode = 404; res.end(); });
 server.listen(0, '127.0.0.1', () => {
+  // Ready only once node-soap has loaded the WSDL and its imported XSD.
   soap.listen(server, { path: '/crm/v2', services: service, xml: fs.readFileSync(wsdlPath, 'utf8'),
-    uri: path.dirname(wsdlPath) + '/' });
-  process.stdout.write(`LISTENING ${server.address().port}\n`);
+    uri: wsdlPath, callback: (err) => {
+      if (err) { process.stderr.write(`${err}\n`); process.exit(1); }
+      process.stdout.write(`LISTENING ${server.address().port}\n`);
+    } });
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -24,3 +24,9 @@ class FixedReply:
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", self.content_type.encode())]})
         await send({"type": "http.response.body", "body": self.body})
+
+
+def laughs_doctype(root: str) -> str:
+    """A billion-laughs DTD: entity l9 would expand to 10^9 'lol's."""
+    entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    return f'<!DOCTYPE {root} [<!ENTITY l0 "lol">{entities}]>'

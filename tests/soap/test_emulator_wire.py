@@ -6,6 +6,7 @@ import httpx
 from lxml import etree
 
 from emulators.soap import SoapEmulator
+from tests.soap.hostile import laughs_doctype
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -64,8 +65,7 @@ def test_wrong_soap_version_for_the_binding_is_refused(soap_emulator: SoapEmulat
 
 
 def test_billion_laughs_is_refused_without_expansion(soap_emulator: SoapEmulator) -> None:
-    lol = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10))
-    body = (f'<?xml version="1.0"?><!DOCTYPE s:Envelope [<!ENTITY l0 "lol">{lol}]>'
+    body = (f'<?xml version="1.0"?>{laughs_doctype("s:Envelope")}'
             f'<s:Envelope xmlns:s="{SOAP11}" xmlns:c="{CRM1}"><s:Body><c:FindCustomersRequest>'
             f"<c:NameFragment>&l9;</c:NameFragment></c:FindCustomersRequest></s:Body>"
             "</s:Envelope>")
