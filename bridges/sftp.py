@@ -350,7 +350,8 @@ class SftpBridge(BlockingBridge[Request, Reply]):
 
     def _upload(self, session: _Session, request: Upload) -> Transferred:
         path = self._remote(request.folder, request.name)
-        temporary = self._remote(request.folder, f".{request.name}.{uuid.uuid4().hex}.part")
+        # hidden from listings (a leading dot) until complete; the name was checked above
+        temporary = f"{self._remote(request.folder)}/.{request.name}.{uuid.uuid4().hex}.part"
         with map_paramiko_errors(self.system, f"upload {request.name}"):
             try:
                 with session.sftp.open(temporary, "wb") as fh:

@@ -6,6 +6,7 @@ sends the bank; inbox: files the bank sends the partner). Paths are confined to 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -223,6 +224,8 @@ class SftpServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
         self._listener.close()
         with self._lock:
             transports = list(self._transports)
