@@ -136,7 +136,7 @@ class Controls:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(cfg.attempts)
             | stop_after_delay(max(0.0, deadline - time.monotonic())),
-            wait=wait_exponential_jitter(initial=cfg.initial_s, max=cfg.max_wait_s),
+            wait=wait_exponential_jitter(multiplier=cfg.initial_s, max=cfg.max_wait_s),
             retry=retry_if_exception(retriable), reraise=True)
         async for attempt in retrying:
             with attempt:

@@ -38,6 +38,13 @@ def bankdb(request: pytest.FixtureRequest) -> BankDatabase:
     return db
 
 
+@pytest.fixture
+def doomed_postgres() -> Iterator[PostgresBankDb]:
+    """A bank database of the test's own, which the test may take down and bring back."""
+    with PostgresBankDb() as db:
+        yield db
+
+
 def odbc_system(db: BankDatabase, **overrides: Any) -> dict[str, dict[str, Any]]:
     return {"bankdb": {"bridge": "odbc", **db.connection(), **overrides}}
 
