@@ -18,7 +18,7 @@ WRITE, ERASE_WRITE, ERASE_WRITE_ALTERNATE = 0xF1, 0xF5, 0x7E
 # Write control character bits.
 WCC_RESET, WCC_ALARM, WCC_RESTORE, WCC_RESET_MDT = 0x40, 0x04, 0x02, 0x01
 # Orders.
-SF, SFE, SBA, IC, RA, EUA = 0x1D, 0x29, 0x11, 0x13, 0x3C, 0x12
+SF, SFE, SBA, IC, RA = 0x1D, 0x29, 0x11, 0x13, 0x3C
 # Field attribute bits; display is two bits: 00 normal, 08 intensified, 0C non-display.
 PROTECTED, NUMERIC, INTENSIFIED, NON_DISPLAY, MDT = 0x20, 0x10, 0x08, 0x0C, 0x01
 ATTRIBUTES = {"protected": PROTECTED, "numeric": NUMERIC, "intensified": INTENSIFIED,
@@ -76,10 +76,6 @@ class Writer:
         """Repeat `char` from the current address up to (not including) (row, col)."""
         address = (row - 1) * self.cols + (col - 1)
         self.buf += bytes([RA]) + encode_address(address) + self._encode(char)
-        return self
-
-    def erase_unprotected(self, row: int, col: int) -> Writer:
-        self.buf += bytes([EUA]) + encode_address((row - 1) * self.cols + (col - 1))
         return self
 
 

@@ -167,6 +167,12 @@ class Tn3270Host:
     def _current_map(session: Session) -> str:
         return session.state
 
+    def disconnect_all(self) -> None:
+        """Close every terminal connection (an outage, as the pool's health check sees it)."""
+        assert self._loop is not None
+        for writer in list(self._writers):
+            self._loop.call_soon_threadsafe(writer.close)
+
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self, port: int = 0) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)

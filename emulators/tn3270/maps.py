@@ -51,10 +51,21 @@ class Literal:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A line of one repeated character (sent as a Repeat to Address order)."""
+
+    row: int
+    col: int
+    length: int
+    char: str = "-"
+
+
+@dataclass(frozen=True)
 class ScreenMap:
     name: str
     literals: tuple[Literal, ...]
     fields: tuple[MapField, ...]
+    rules: tuple[Rule, ...] = ()
 
     def field(self, name: str) -> MapField:
         for f in self.fields:
@@ -66,6 +77,9 @@ class ScreenMap:
         """Every literal and field, values cut to their field's length, IC on `cursor`."""
         for lit in self.literals:
             writer.at(lit.row, lit.col - 1).field(PROTECTED).text(lit.text)
+        for rule in self.rules:
+            writer.at(rule.row, rule.col - 1).field(PROTECTED).repeat(
+                rule.row, rule.col + rule.length, rule.char)
         first_input = next((f.name for f in self.fields if f.input), None)
         for f in self.fields:
             color = COLORS[f.color] if f.color else None
@@ -96,6 +110,7 @@ def _check(screen: ScreenMap) -> None:
         (f"literal {lit.text!r}", lit.row, lit.col - 1, lit.col + len(lit.text))
         for lit in screen.literals]
     cells += [(f"field {f.name}", f.row, f.col - 1, f.col + f.length) for f in screen.fields]
+    cells += [(f"rule {r.char!r}", r.row, r.col - 1, r.col + r.length) for r in screen.rules]
     for label, row, start, end in cells:
         if not (1 <= row <= ROWS and start >= 1 and end - 1 <= COLS):
             raise ValueError(f"map {screen.name}: {label} is off the 24x80 screen")
@@ -117,7 +132,8 @@ def _screen(name: str, spec: dict[str, Any]) -> ScreenMap:
                                 col=f["col"], length=f["length"],
                                 attrs=frozenset(f.get("attrs", ["protected"])))
                        for f in group["fields"]]
-    screen = ScreenMap(name, literals, tuple(sorted(fields, key=lambda f: f.address)))
+    rules = tuple(Rule(**rule) for rule in spec.get("rules", []))
+    screen = ScreenMap(name, literals, tuple(sorted(fields, key=lambda f: f.address)), rules)
     _check(screen)
     return screen
 

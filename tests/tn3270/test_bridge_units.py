@@ -6,16 +6,25 @@ import threading
 import time
 from pathlib import Path
 
+import py3270
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.core_banking import system_config
 from adapters.core_banking.screens import ACCOUNT_INQUIRY
-from bridges.errors import BridgeTimeout
+from bridges.errors import BridgeError, BridgeTimeout, ProtocolError
 from bridges.recording import Cassette
 from bridges.secrets import MemorySecretStore
-from bridges.tn3270 import FieldAt, FlowCall, FlowResult, Screen, Tn3270Bridge
+from bridges.tn3270 import (
+    FieldAt,
+    FlowCall,
+    FlowResult,
+    Screen,
+    SessionLost,
+    Tn3270Bridge,
+    map_py3270_errors,
+)
 from bridges.tn3270.escape import UnsafeInput, check_text, key_action, quote
 from bridges.tn3270.pool import SessionPool
 
@@ -138,3 +147,18 @@ async def test_replay_answers_with_no_host(tmp_path: Path) -> None:
                                       MemorySecretStore())
     assert (await bridge.exchange(call)).values == reply.values
     await bridge.close()
+
+
+@pytest.mark.parametrize(("raised", "expected"), [
+    (py3270.CommandError("Wait: Timed out"), BridgeTimeout),
+    (py3270.CommandError("Not connected"), SessionLost),
+    (py3270.CommandError("Keyboard locked"), ProtocolError),
+    (py3270.KeyboardStateError("locked"), ProtocolError),
+    (ValueError('expected "ok" or "error" result'), SessionLost),
+    (BrokenPipeError(), SessionLost),
+])
+def test_py3270_errors_map_onto_the_error_tree(raised: Exception,
+                                               expected: type[BridgeError]) -> None:
+    with pytest.raises(expected) as caught, map_py3270_errors("corebanking"):
+        raise raised
+    assert type(caught.value) is expected and caught.value.system == "corebanking"

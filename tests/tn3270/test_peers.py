@@ -46,7 +46,7 @@ def test_tnz_signs_on_and_reads_the_same_balance(host: Tn3270Host) -> None:
     ledger = expected_ledger("1000000001")
     shown = f"{abs(ledger):,.2f}" + ("-" if ledger < 0 else "")
     assert f"Ledger balance :  {shown.rjust(16)}" in screen.replace("\n", " ")
-    assert "John Doe" in screen
+    assert "John Doe" in screen and "-" * 78 in screen  # the rule, sent as Repeat to Address
 
 
 def free_port() -> int:

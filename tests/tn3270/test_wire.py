@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -185,3 +186,33 @@ async def test_cp1047_and_model_4_over_the_wire() -> None:
         assert host.terminal_types == ["IBM-3279-4-E"]
     assert [r["account_id"] for r in result.rows["accounts"]] == [
         "1000000001", "1000000002", "1000000003"]
+
+
+async def test_concurrent_calls_share_a_capped_pool(host: Tn3270Host) -> None:
+    capped = make_bridge(host, max_sessions=2, warm_sessions=0)
+    accounts = [a["account_id"] for a in BankDataset().accounts[:8]]
+    try:
+        results = await asyncio.gather(*(capped.exchange(inquiry(a)) for a in accounts))
+    finally:
+        await capped.close()
+    assert [r.values["account_id"] for r in results] == accounts
+    assert [screen_amount(r.values["ledger"], "l") for r in results] == [
+        expected_ledger(a) for a in accounts]
+    assert capped.pool.opened <= 2
+
+
+async def test_health_check_replaces_sessions_lost_while_idle(host: Tn3270Host) -> None:
+    checked = make_bridge(host, health_check_after_s=0, warm_sessions=1)
+    await checked.open()
+    try:
+        assert checked.pool.opened == 1
+        host.disconnect_all()
+        for _ in range(200):  # until the host side has really closed them
+            if host.sessions == 0:
+                break
+            await asyncio.sleep(0.01)
+        result = await checked.exchange(inquiry("1000000001"))
+        assert screen_amount(result.values["ledger"], "l") == expected_ledger("1000000001")
+        assert checked.pool.opened == 2
+    finally:
+        await checked.close()
