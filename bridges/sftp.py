@@ -76,7 +76,7 @@ class SftpSettings(BaseModel):
                                            "PEM/OpenSSH private key text")
     key_path: str | None = Field(default=None, description="Private key file, if not a secret")
     passphrase_secret: str | None = None
-    root: str = ""  # remote base folder, relative
+    root: str = ""  # base folder, relative to the login folder
     pool_size: int = Field(default=2, ge=1, le=16)
     connect_timeout_s: float = Field(default=10.0, gt=0)
     timeout_s: float = Field(default=30.0, gt=0)
@@ -279,7 +279,7 @@ class SftpBridge(BlockingBridge[Request, Reply]):
         parts = [p for p in (self._root, check_folder(folder)) if p]
         if name is not None:
             parts.append(check_name(name))
-        return "/" + "/".join(parts)
+        return "/".join(parts)  # relative: SFTP resolves it against the login folder
 
     # -- operations -----------------------------------------------------------------------
     def exchange_blocking(self, request: Request) -> Reply:
@@ -295,7 +295,7 @@ class SftpBridge(BlockingBridge[Request, Reply]):
     def _list(self, session: _Session, request: ListFolder) -> list[RemoteFile]:
         folder = check_folder(request.folder)
         with map_paramiko_errors(self.system, f"list {folder}"):
-            entries = session.sftp.listdir_attr(self._remote(folder))
+            entries = session.sftp.listdir_attr(self._remote(folder) or ".")
         files = [RemoteFile(folder, e.filename, e.st_size or 0, e.st_mtime or 0)
                  for e in entries
                  if _NAME.match(e.filename) and ".." not in e.filename
@@ -351,7 +351,8 @@ class SftpBridge(BlockingBridge[Request, Reply]):
     def _upload(self, session: _Session, request: Upload) -> Transferred:
         path = self._remote(request.folder, request.name)
         # hidden from listings (a leading dot) until complete; the name was checked above
-        temporary = f"{self._remote(request.folder)}/.{request.name}.{uuid.uuid4().hex}.part"
+        folder = self._remote(request.folder)
+        temporary = f"{folder}/" * bool(folder) + f".{request.name}.{uuid.uuid4().hex}.part"
         with map_paramiko_errors(self.system, f"upload {request.name}"):
             try:
                 with session.sftp.open(temporary, "wb") as fh:

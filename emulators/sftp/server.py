@@ -60,7 +60,8 @@ class _Sftp(paramiko.SFTPServerInterface):
     def drop(self) -> None:
         sock = getattr(self.channel_server, "sock", None)
         if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
+            # FIN after what was already sent (a reset would also discard that data)
+            sock.shutdown(socket.SHUT_WR)
 
     def _local(self, path: str) -> tuple[Path, str] | int:
         root = self.emulator.root

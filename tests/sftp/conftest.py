@@ -47,3 +47,46 @@ def gateway(emulator: SftpEmulator, roles: dict[str, list[str]]) -> Iterator[Ser
     systems = {"settlements": {"bridge": "sftp", **settings_for(emulator)}}
     with serve_gateway(systems, roles, secrets=secrets_for(emulator)) as served:
         yield served
+
+
+@pytest.fixture(params=["emulator", "openssh"])
+async def any_server(request: pytest.FixtureRequest, tmp_path: Path,
+                     client_key: paramiko.ECDSAKey) -> AsyncIterator[tuple[SftpBridge, Path]]:
+    """A bridge and the folder it serves, once over the emulator, once over real OpenSSH."""
+    from emulators.sftp.openssh import OpenSshServer
+
+    root = tmp_path / "served"
+    (root / "partner" / "outbox").mkdir(parents=True)
+    (root / "partner" / "inbox").mkdir(parents=True)
+    secrets = MemorySecretStore({"k": _pem(client_key)})
+    server: Any
+    if request.param == "emulator":
+        from emulators.sftp.server import SftpServer
+        from emulators.sftp import host_key
+        server = SftpServer(root, host_key(), "bank", [client_key])
+        server.start()
+        settings = {"host": "127.0.0.1", "port": server.port, "username": "bank",
+                    "host_key": f"[127.0.0.1]:{server.port} {server.host_key.get_name()} "
+                                f"{server.host_key.get_base64()}"}
+    else:
+        server = OpenSshServer(root, client_key).__enter__()
+        settings = {"host": "127.0.0.1", "port": server.port, "username": server.username,
+                    "host_key": server.known_hosts_line()}
+    bridge = SftpBridge.from_config("partnerx", {**settings, "private_key_secret": "k",
+                                                 "timeout_s": 10}, secrets)
+    try:
+        yield bridge, root
+    finally:
+        await bridge.close()
+        if request.param == "emulator":
+            server.stop()
+        else:
+            server.__exit__(None, None, None)
+
+
+def _pem(key: paramiko.PKey) -> str:
+    import io
+
+    out = io.StringIO()
+    key.write_private_key(out)
+    return out.getvalue()
