@@ -112,6 +112,7 @@ class _Session:
     context: BrowserContext
     page: Page
     signed_on: bool = False
+    settled: bool = True  # the last flow ended cleanly: the page is where it says it is
 
 
 class BrowserBridge(Bridge[PageRequest, PageResult]):
@@ -252,6 +253,9 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
                     return await self._run_signed_on(session, request)
             except BridgeError as exc:
                 await self._attach_diagnostics(exc, session, request.flow)
+                # The page may still be loading something: the next flow must navigate
+                # afresh (which cancels it) rather than trust where the page seems to be.
+                session.settled = False
                 raise
 
     async def _run_signed_on(self, session: _Session, request: PageRequest) -> PageResult:
@@ -261,7 +265,10 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
                 await self._sign_on(session)
             try:
                 run = self._run(session, dict(request.args), request.flow.step_timeout_s)
-                return await run.run(request.flow)
+                run.may_stay = session.settled
+                result = await run.run(request.flow)
+                session.settled = True
+                return result
             except SessionExpired:
                 session.signed_on = False
                 if attempt == 2:

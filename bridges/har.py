@@ -19,7 +19,7 @@ _SECRET_HEADERS = SECRET_KEYS | {"proxy-authorization"}
 def form_encoded(value: str, charset: str = "iso-8859-1") -> str:
     """`value` as a browser puts it in an application/x-www-form-urlencoded body."""
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "*-._") else
-                   "+" if ch == " " else quote(ch, safe="", encoding=charset, errors="strict")
+                   "+" if ch == " " else "".join(f"%{b:02X}" for b in ch.encode(charset))
                    for ch in value)
 
 

@@ -176,12 +176,17 @@ class FlowRun:
         self.args = args
         self.step_timeout_s = step_timeout_s
         self.sign_on_path = sign_on_path
+        self.may_stay = True  # False after a failure: Goto(stay=True) navigates anyway
         self.result = PageResult()
 
-    def frame(self, name: str | None) -> Page | Frame:
+    async def frame(self, name: str | None, timeout: float) -> Page | Frame:
         if name is None:
             return self.page
         found = self.page.frame(name=name)
+        if found is None:  # parsed but not attached yet: wait for the element, then its frame
+            element = await self.page.wait_for_selector(
+                f'iframe[name="{name}"], frame[name="{name}"]', timeout=timeout)
+            found = await element.content_frame() if element else None
         if found is None:
             raise ProtocolError(f"the page has no frame named {name!r}")
         return found
@@ -214,11 +219,11 @@ class FlowRun:
             raise SessionExpired("the portal asked to sign on again")
 
     async def step(self, step: Step) -> None:
-        where = self.frame(step.frame)
         timeout = self.ms(step)
+        where = await self.frame(step.frame, timeout)
         if isinstance(step, Goto):
             url = self.base_url + step.path
-            if not (step.stay and where.url == url):
+            if not (step.stay and self.may_stay and where.url == url):
                 self.arrived(await where.goto(url, timeout=timeout, wait_until=READY),
                              step.path)
         elif isinstance(step, Fill):
@@ -244,7 +249,7 @@ class FlowRun:
         if not step.navigates:
             await where.locator(step.selector).click(timeout=timeout)
             return
-        target = self.frame(step.target) if step.target else where
+        target = await self.frame(step.target, timeout) if step.target else where
         async with target.expect_navigation(timeout=timeout, wait_until=READY) as navigation:
             await where.locator(step.selector).click(timeout=timeout)
         self.arrived(await navigation.value, step.selector)

@@ -203,7 +203,7 @@ def create_app(state: PortalState) -> Starlette:
             state.requests += 1
             if faults.latency_s:
                 await asyncio.sleep(faults.latency_s)
-            if faults.fail_next > 0:
+            if faults.fail_next > 0 and request.url.path.startswith(faults.fail_prefix):
                 faults.fail_next -= 1
                 return html(pages.server_error(), 500)
             return await endpoint(request, state)

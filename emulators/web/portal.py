@@ -29,7 +29,8 @@ class Faults:
     """Switches tests flip to make the portal misbehave."""
 
     latency_s: float = 0.0  # added to every request
-    fail_next: int = 0  # this many next requests answer HTTP 500
+    fail_next: int = 0  # this many next requests answer HTTP 500...
+    fail_prefix: str = "/"  # ...among those whose path starts with this
     moved_column: bool = False  # the loans table swaps Principal and Outstanding
     report_delay_s: float = 3.0  # the portfolio report is slow even on a good day
 
@@ -67,6 +68,7 @@ class PortalState:
         self.loans: dict[str, Row] = {row["loan_id"]: dict(row) for row in self.dataset.loans}
         self.applications: dict[str, Row] = {}
         self.requests = 0
+        self.logins = 0  # successful sign-ons: tests check that sessions are reused
         currencies: dict[str, str] = {}
         for account in self.dataset.accounts:
             currencies.setdefault(account["customer_id"], account["currency"])
@@ -83,6 +85,7 @@ class PortalState:
         sid = secrets.token_hex(16)
         with self.lock:
             self.sessions[sid] = time.monotonic()
+            self.logins += 1
         return sid
 
     def touch(self, sid: str | None) -> bool:

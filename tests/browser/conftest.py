@@ -1,0 +1,52 @@
+"""Browser fixtures: the loans portal emulator, one pooled bridge on it (one Chromium), tools."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.kit import ToolContext
+from adapters.loans import PASSWORD_SECRET, system_config
+from bridges.browser import BrowserBridge
+from bridges.secrets import MemorySecretStore
+from emulators.web import LoansPortal
+
+
+def make_bridge(portal: LoansPortal, password: str | None = None,
+                **settings: Any) -> BrowserBridge:
+    config = {k: v for k, v in system_config(portal.url, **settings).items() if k != "bridge"}
+    secrets = MemorySecretStore({PASSWORD_SECRET: password or portal.password})
+    return BrowserBridge.from_config("loans", config, secrets)
+
+
+def context(bridge: BrowserBridge) -> ToolContext:
+    return ToolContext(bridges={"loans": bridge}, trace_id="test", agent="test")
+
+
+@pytest.fixture(scope="session")
+def portal() -> Iterator[LoansPortal]:
+    with LoansPortal() as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def diagnostics(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("diagnostics")
+
+
+@pytest.fixture(scope="session")
+async def loans_bridge(portal: LoansPortal, diagnostics: Path) -> AsyncIterator[BrowserBridge]:
+    """One Chromium for most browser tests: launching costs 0.15-0.35 s on this machine."""
+    bridge = make_bridge(portal, contexts=2, diagnostics_dir=str(diagnostics),
+                         step_timeout_s=10.0)
+    await bridge.open()
+    yield bridge
+    await bridge.close()
+
+
+@pytest.fixture
+def ctx(loans_bridge: BrowserBridge) -> ToolContext:
+    return context(loans_bridge)

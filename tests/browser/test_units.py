@@ -1,0 +1,76 @@
+"""Browser bridge pieces that need no browser: table validation, HAR masking, settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.kit.browser import dmy_date, legacy_decimal
+from bridges.browser import BrowserBridge
+from bridges.errors import ConfigError, MappingError
+from bridges.har import form_encoded, mask_har, secret_forms
+from bridges.pageflow import ExtractTable, FlowRun, Goto, WaitFor
+from bridges.recording import Redactor
+from bridges.secrets import MemorySecretStore
+
+TABLE = ExtractTable("loans", "#loans", {"id": "Loan No.", "amount": "Principal"})
+
+
+def test_table_records_follow_declared_headers() -> None:
+    rows = FlowRun.records(TABLE, [["Loan No.", "Principal"], ["L1", "1,000.00"]])
+    assert rows == [{"id": "L1", "amount": "1,000.00"}]
+
+
+def test_moved_column_is_a_mapping_error() -> None:
+    with pytest.raises(MappingError, match="changed layout"):
+        FlowRun.records(TABLE, [["Principal", "Loan No."], ["1,000.00", "L1"]])
+
+
+def test_short_row_is_a_mapping_error() -> None:
+    with pytest.raises(MappingError, match="row 1 has 1 cells"):
+        FlowRun.records(TABLE, [["Loan No.", "Principal"], ["L1"]])
+
+
+def test_legacy_parsers_refuse_to_guess() -> None:
+    assert str(legacy_decimal("31,378.90", "x")) == "31378.90"
+    assert dmy_date("07/01/2024", "x").isoformat() == "2024-01-07"
+    with pytest.raises(MappingError):
+        legacy_decimal("31.378,90 EUR", "x")
+    with pytest.raises(MappingError):
+        dmy_date("2024-01-07", "x")
+
+
+def test_flow_steps_validate_themselves() -> None:
+    with pytest.raises(ConfigError):
+        Goto("http://elsewhere.example/")
+    with pytest.raises(ConfigError):
+        WaitFor()
+
+
+def test_form_encoding_matches_browsers() -> None:
+    assert form_encoded("a b*c-d._~é") == "a+b*c-d._%7E%E9"
+    assert "p%40ss+w%F6rd" in secret_forms("p@ss wörd")  # the portal's charset: Latin-1
+
+
+def test_har_masking(tmp_path: Path) -> None:
+    har = tmp_path / "x.har"
+    har.write_text(json.dumps({"log": {"entries": [{
+        "request": {"headers": [{"name": "Cookie", "value": "LMSESSIONID=abc"}],
+                    "cookies": [{"name": "LMSESSIONID", "value": "abc"}],
+                    "postData": {"text": "username=u&password=s3cr%21t",
+                                 "params": [{"name": "password", "value": "s3cr!t"}]}},
+        "response": {"headers": [{"name": "Set-Cookie", "value": "LMSESSIONID=abc"}],
+                     "content": {"text": "<p>hello</p>"}}}]}}))
+    mask_har(har, Redactor(secret_forms("s3cr!t")))
+    text = har.read_text()
+    assert "s3cr" not in text and "abc" not in text
+    entry = json.loads(text)["log"]["entries"][0]
+    assert entry["request"]["postData"]["text"] == "username=u&password=***"
+    assert entry["response"]["content"]["text"] == "<p>hello</p>"
+
+
+def test_bad_settings_are_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="invalid browser settings"):
+        BrowserBridge.from_config("loans", {"base_url": "ftp://x"}, MemorySecretStore())
