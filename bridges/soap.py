@@ -2,7 +2,7 @@
 
 Contracts (WSDL/XSD) load only from local folders or allow-listed hosts; DTDs, entities and
 huge trees are refused in every reply; every call has a timeout. Faults become `RemoteFault`
-(code and detail kept), and `map_zeep_errors()` is the one place zeep, requests and lxml
+(code and detail kept), and `map_zeep_errors()` is the one place zeep, httpx and lxml
 exceptions are caught. Exchanges can be recorded through a zeep plugin and replayed offline.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import requests
+import httpx
 import zeep
 import zeep.exceptions
 from lxml import etree
@@ -109,7 +109,7 @@ def vendor_code(detail: dict[str, str]) -> str | None:
 @contextmanager
 def map_zeep_errors(system: str, *, loading: bool = False,
                     secrets: tuple[str, ...] = ()) -> Iterator[None]:
-    """The one place zeep, requests and lxml exceptions become the bridge error tree."""
+    """The one place zeep, httpx and lxml exceptions become the bridge error tree."""
     redact = Redactor(secrets).text
     try:
         yield
@@ -140,15 +140,14 @@ def map_zeep_errors(system: str, *, loading: bool = False,
     except (zeep.exceptions.Error, etree.XMLSyntaxError) as exc:
         error = ConfigError if loading else ProtocolError
         raise error(f"unusable SOAP reply: {redact(str(exc))[:300]}", system=system) from exc
-    except requests.exceptions.ConnectTimeout as exc:
+    except httpx.ConnectTimeout as exc:
         raise ConnectError("SOAP endpoint did not accept a connection in time",
                            system=system) from exc
-    except requests.exceptions.Timeout as exc:
+    except httpx.TimeoutException as exc:
         raise BridgeTimeout("SOAP endpoint did not answer in time", system=system) from exc
-    except (requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError) as exc:
-        raise ProtocolError("SOAP reply was cut off or garbled", system=system) from exc
-    except requests.exceptions.RequestException as exc:
+    except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
+        raise ProtocolError(f"SOAP reply was cut off or garbled: {exc}", system=system) from exc
+    except httpx.HTTPError as exc:
         raise ConnectError(f"SOAP endpoint unreachable: {type(exc).__name__}",
                            system=system) from exc
     except OSError as exc:
@@ -298,5 +297,5 @@ class SoapBridge(BlockingBridge[SoapCall, Any]):
     async def close(self) -> None:
         self.save_cassette()
         if self._client is not None:
-            self._client.transport.session.close()
+            self._client.transport.close()
         await super().close()

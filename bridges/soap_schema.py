@@ -209,7 +209,7 @@ def wsdl_operations(wsdl: str) -> dict[str, OperationModel]:
     except (OSError, etree.XMLSyntaxError) as exc:
         raise ConfigError(f"cannot derive tools from {wsdl}: {exc}") from None
     finally:
-        transport.session.close()
+        transport.close()
 
 
 def operation_params(wsdl: str, operation: str) -> type[BaseModel]:

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import requests
+import httpx
 from lxml import etree
-from requests.adapters import HTTPAdapter
 from zeep.transports import Transport
 
 from bridges.errors import ConfigError, ProtocolError
@@ -41,15 +40,17 @@ def envelope_text(envelope: etree._Element) -> str:
 
 
 class HardenedTransport(Transport):
-    """A pooled `requests` session behind zeep, with the bridge's loading and size rules."""
+    """A pooled httpx client behind zeep, with the bridge's loading and size rules."""
 
     def __init__(self, *, allowed_dirs: list[Path], allowed_hosts: list[str], pool_size: int,
                  connect_timeout_s: float, timeout_s: float, max_response_bytes: int) -> None:
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        super().__init__(session=session, timeout=timeout_s, operation_timeout=timeout_s)
+        super().__init__(timeout=timeout_s, operation_timeout=timeout_s)
+        # httpx rather than zeep's requests session: the same pooled client a hand-written
+        # SOAP caller would use, and no proxies, .netrc or CA bundles from the environment.
+        self.http = httpx.Client(
+            trust_env=False, follow_redirects=False,
+            limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
+            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s))
         self.allowed_dirs = [d.resolve() for d in allowed_dirs]
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.connect_timeout_s = connect_timeout_s
@@ -63,8 +64,7 @@ class HardenedTransport(Transport):
         if parsed.scheme in ("http", "https"):
             if (parsed.hostname or "").lower() not in self.allowed_hosts:
                 raise ConfigError(f"refusing to load {url}: host not in the SOAP allow-list")
-            return self._read_limited(self.session.get(
-                url, timeout=(self.connect_timeout_s, self.default_timeout_s), stream=True))
+            return self._fetch("GET", url, self.default_timeout_s).content
         if parsed.scheme not in ("", "file"):
             raise ConfigError(f"refusing to load {url}: only local files and allowed hosts")
         path = Path(unquote(parsed.path) if parsed.scheme == "file" else url).resolve()
@@ -85,26 +85,41 @@ class HardenedTransport(Transport):
         finally:
             self._local.timeout = previous
 
-    def _read_limited(self, response: requests.Response) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        with response:
-            for chunk in response.iter_content(CHUNK):
+    def _fetch(self, method: str, url: str, timeout_s: float, content: bytes | None = None,
+               headers: dict[str, str] | None = None) -> httpx.Response:
+        """One request, its body refused once it passes the size cap (checked while it streams
+        when the server sends no Content-Length)."""
+        request = self.http.build_request(method, url, content=content, headers=headers,
+                                          timeout=httpx.Timeout(timeout_s,
+                                                                connect=self.connect_timeout_s))
+        response = self.http.send(request, stream=True)
+        try:
+            declared = int(response.headers.get("Content-Length", "-1"))
+            if declared > self.max_response_bytes:
+                raise ProtocolError(f"reply larger than {self.max_response_bytes} bytes; refused")
+            if declared >= 0:
+                response.read()
+                return response
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes(CHUNK):
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise ProtocolError(
                         f"reply larger than {self.max_response_bytes} bytes; refused")
                 chunks.append(chunk)
-        return b"".join(chunks)
+            response._content = b"".join(chunks)
+            return response
+        finally:
+            response.close()
 
-    def post(self, address: str, message: bytes, headers: dict[str, str]) -> requests.Response:
+    def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
         timeout = getattr(self._local, "timeout", None) or self.default_timeout_s
-        response = self.session.post(address, data=message, headers=headers, stream=True,
-                                     timeout=(self.connect_timeout_s, timeout))
-        content = self._read_limited(response)
-        response._content = content
-        response._content_consumed = True
-        return response
+        return self._fetch("POST", address, timeout, message, headers)
+
+    def close(self) -> None:
+        self.http.close()
+        self.session.close()
 
 
 class ReplayTransport(HardenedTransport):
@@ -115,12 +130,9 @@ class ReplayTransport(HardenedTransport):
         self.cassette = cassette
 
     def post_xml(self, address: str, envelope: etree._Element,
-                 headers: dict[str, str]) -> requests.Response:
+                 headers: dict[str, str]) -> httpx.Response:
         reply = self.cassette.replay({"body": body_name(envelope),
                                       "envelope": envelope_text(envelope)})
-        response = requests.Response()
-        response.status_code = int(reply.get("status", 200))
-        response.headers["Content-Type"] = reply.get("content_type", "text/xml; charset=utf-8")
-        response._content = str(reply["envelope"]).encode("utf-8")
-        response.url = address
-        return response
+        return httpx.Response(
+            int(reply.get("status", 200)), content=str(reply["envelope"]).encode("utf-8"),
+            headers={"Content-Type": reply.get("content_type", "text/xml; charset=utf-8")})
