@@ -61,8 +61,8 @@ async def any_server(request: pytest.FixtureRequest, tmp_path: Path,
     secrets = MemorySecretStore({"k": _pem(client_key)})
     server: Any
     if request.param == "emulator":
-        from emulators.sftp.server import SftpServer
         from emulators.sftp import host_key
+        from emulators.sftp.server import SftpServer
         server = SftpServer(root, host_key(), "bank", [client_key])
         server.start()
         settings = {"host": "127.0.0.1", "port": server.port, "username": "bank",

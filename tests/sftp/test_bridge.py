@@ -9,8 +9,15 @@ from pathlib import Path
 import paramiko
 import pytest
 
-from bridges.errors import AuthError, BridgeTimeout, ConfigError, ConnectError, NotFound, \
-    ProtocolError, RemoteFault
+from bridges.errors import (
+    AuthError,
+    BridgeTimeout,
+    ConfigError,
+    ConnectError,
+    NotFound,
+    ProtocolError,
+    RemoteFault,
+)
 from bridges.secrets import MemorySecretStore
 from bridges.sftp import (
     Download,
