@@ -9,12 +9,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from adapters import crm, sanctions, ticketing
+from adapters import crm, proposals, sanctions, ticketing
 from adapters.core_banking import system_config as corebanking_config
 from adapters.loans import system_config as loans_config
 from emulators.bankdb import SqliteBankDb
 from emulators.dataset import fixtures_dir
 from emulators.sftp import SftpEmulator
+from emulators.smtp import USERNAME as MAIL_USERNAME
+from emulators.smtp import MailServer
 from emulators.soap import SoapEmulator
 from emulators.tn3270 import Tn3270Host
 from emulators.web import LoansPortal
@@ -65,8 +67,16 @@ def start_settlements(stack: ExitStack, workdir: Path) -> SystemsConfig:
 
 
 # One starter per emulator; each returns the systems (bridge configs) it serves.
+def start_mail(stack: ExitStack, workdir: Path) -> SystemsConfig:
+    """The bank's mail relay (SMTP); its generated password reaches the bridge via env."""
+    mail = stack.enter_context(MailServer())
+    os.environ["MAINBRIDGE_SECRET_MAIL_PASSWORD"] = mail.password
+    stack.callback(os.environ.pop, "MAINBRIDGE_SECRET_MAIL_PASSWORD", None)
+    return {"mail": proposals.system_config(mail.port, MAIL_USERNAME)}
+
+
 DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb, start_corebanking, start_loans_portal,
-                                         start_soap, start_settlements]
+                                         start_soap, start_settlements, start_mail]
 
 
 def start_emulators(stack: ExitStack, workdir: Path) -> SystemsConfig:

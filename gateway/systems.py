@@ -16,6 +16,7 @@ BRIDGE_CLASSES = {
     "tn3270": "bridges.tn3270:Tn3270Bridge",
     "browser": "bridges.browser:BrowserBridge",
     "sftp": "bridges.sftp:SftpBridge",
+    "smtp": "bridges.smtp:SmtpBridge",
 }
 
 
