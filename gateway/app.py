@@ -19,6 +19,7 @@ from gateway.auth import Caller
 from gateway.errors import GatewayError, InvalidArguments, error_response
 from gateway.interfaces import AgentInterfaces
 from gateway.logs import request_id
+from gateway.observability import Observability
 from gateway.openapi import tool_paths
 from gateway.runtime import Runtime
 
@@ -27,6 +28,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
 def create_app(runtime: Runtime) -> FastAPI:
+    observability = Observability(runtime)  # audit, metrics, traces; first, so all doors see it
     interfaces = AgentInterfaces(runtime)  # MCP, jobs, events
 
     @asynccontextmanager
@@ -37,6 +39,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                 yield
         finally:
             await runtime.stop()
+            observability.close()
 
     app = FastAPI(title="mainbridge", version="0.1.0", lifespan=lifespan,
                   description="Legacy systems as permission-checked tools for AI agents.")
@@ -82,6 +85,11 @@ def create_app(runtime: Runtime) -> FastAPI:
                                            request.headers.get("x-on-behalf-of"))
         request.state.agent = caller.agent
         return caller
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(observability.metrics.exposition(),
+                        media_type=observability.metrics.content_type)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:

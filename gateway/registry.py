@@ -39,9 +39,13 @@ class ToolRegistry:
     def __init__(self, tools: list[type[Tool[Any]]]) -> None:
         self._tools: dict[str, Tool[Any]] = {}
         for cls in tools:
-            if cls.name in self._tools:
-                raise ConfigError(f"two tools are called {cls.name!r}")
-            self._tools[cls.name] = cls()
+            self.add(cls)
+
+    def add(self, cls: type[Tool[Any]]) -> None:
+        """Also how the gateway adds its built-in tools (get_audit_trail)."""
+        if cls.name in self._tools:
+            raise ConfigError(f"two tools are called {cls.name!r}")
+        self._tools[cls.name] = cls()
 
     def get(self, name: str) -> Tool[Any] | None:
         return self._tools.get(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import (
@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     roles: dict[str, list[str]] = Field(
         default_factory=dict, description="role -> tool names or fnmatch patterns")
     controls: ControlSettings = Field(default_factory=ControlSettings)
+    audit_fsync: bool = Field(
+        default=False, description="fsync every audit record (default: WAL, synced at checkpoints)")
+    trace_exporter: Literal["none", "console", "otlp", "memory"] = Field(
+        default="none", description="Where OpenTelemetry spans go (memory: tests)")
+    otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces URL")
 
     @model_validator(mode="after")
     def _demo_keys_only_in_demo(self) -> Settings:

@@ -184,7 +184,7 @@ def test_role_without_the_tool_gets_403_and_does_not_see_it(bank_gateway: Served
 def test_tools_listing_is_openai_function_format(bank_gateway: ServedApp) -> None:
     with bank_gateway.client("admin") as client:
         tools = client.get("/tools").json()["tools"]
-    assert len(tools) == 5
+    assert len(tools) == 6  # the bank database's 5 tools and the built-in get_audit_trail
     for entry in tools:
         assert entry["type"] == "function"
         assert set(entry["function"]) == {"name", "description", "parameters"}
@@ -195,7 +195,8 @@ def test_healthz_and_openapi(bank_gateway: ServedApp) -> None:
     with bank_gateway.client(None) as client:
         health = client.get("/healthz").json()
         spec = client.get("/openapi.json").json()
-    assert health["status"] == "ok" and health["systems"] == {"bankdb": "odbc"}
+    assert health["status"] == "ok"
+    assert health["systems"] == {"bankdb": "odbc", "audit": "sqlite"}  # audit: built in
     post = spec["paths"]["/tools/get_recent_transactions"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"]["required"] == \
         ["account_id"]
