@@ -18,6 +18,8 @@ import typer
 import uvicorn
 
 from gateway.app import create_app
+from gateway.cli_audit import audit_app
+from gateway.cli_batch import batch_app
 from gateway.demo import demo_settings, start_emulators
 from gateway.logs import configure_logging
 from gateway.runtime import Runtime
@@ -29,6 +31,8 @@ emulators_app = typer.Typer(help="Run the mock legacy systems.", no_args_is_help
 tools_app = typer.Typer(help="Inspect the tools a gateway offers.", no_args_is_help=True)
 app.add_typer(emulators_app, name="emulators")
 app.add_typer(tools_app, name="tools")
+app.add_typer(audit_app, name="audit")
+app.add_typer(batch_app, name="batch")
 
 DEFAULT_URL = os.environ.get("MAINBRIDGE_URL", "http://127.0.0.1:8000")
 UrlOpt = Annotated[str, typer.Option("--url", help="Gateway URL (MAINBRIDGE_URL)")]
