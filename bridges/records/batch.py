@@ -165,8 +165,9 @@ class BatchReader:
         return DecodedRecord(index, offset, kind.layout.name, kind.role, values,
                              tuple(errors), raw)
 
-    def records(self, stream: BinaryIO) -> Iterator[DecodedRecord]:
-        """Good detail records, in file order. Raises BadRecordError or ControlTotalsError."""
+    def records(self, stream: BinaryIO, every_role: bool = False) -> Iterator[DecodedRecord]:
+        """Good detail records (with `every_role`, headers and trailers too), in file order.
+        Raises BadRecordError or ControlTotalsError."""
         length = self.spec.record_length or max(k.layout.size for k in self.spec.kinds.values())
         for index, (offset, raw) in enumerate(read_records(stream, self.spec.format, length)):
             record = self.decode(index, offset, raw)
@@ -186,6 +187,7 @@ class BatchReader:
                 self.trailer = record
             else:
                 self._add(record)
+            if every_role or record.role is Role.DETAIL:
                 yield record
         self.finish()
 
