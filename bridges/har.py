@@ -1,9 +1,12 @@
-"""HAR files a browser bridge records: secrets masked before the file is kept."""
+"""HAR files a browser bridge records: secrets masked, bodies kept byte-exact for replay."""
 
 from __future__ import annotations
 
+import base64
+import codecs
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ from urllib.parse import quote, quote_plus
 from bridges.errors import ConfigError
 from bridges.recording import REDACTED, SECRET_KEYS, Redactor
 
+_CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
 # Headers whose values are credentials or sessions whatever they contain.
 _SECRET_HEADERS = SECRET_KEYS | {"proxy-authorization"}
 
@@ -53,13 +57,35 @@ def _mask_cookies(cookies: Any) -> Any:
     return [{**c, "value": REDACTED} if isinstance(c, dict) else c for c in cookies]
 
 
+def _as_recorded(content: Any) -> None:
+    """Playwright keeps a text body as decoded text and replays it as UTF-8 bytes, whatever
+    charset the page declared: an ISO-8859-1 page would come back garbled (Ã© for é). Store
+    such bodies as the bytes the server sent (base64) instead."""
+    if not isinstance(content, dict) or "text" not in content or content.get("encoding"):
+        return
+    match = _CHARSET.search(str(content.get("mimeType", "")))
+    if not match:
+        return
+    try:
+        charset = codecs.lookup(match.group(1)).name
+    except LookupError:
+        return
+    if charset != "utf-8":
+        raw = str(content["text"]).encode(charset, errors="xmlcharrefreplace")
+        content["text"] = base64.b64encode(raw).decode("ascii")
+        content["encoding"] = "base64"
+
+
 def mask_har(path: Path, redactor: Redactor) -> None:
-    """Rewrite a HAR in place (atomically) with secrets, cookies and auth headers masked."""
+    """Rewrite a HAR in place (atomically) with secrets, cookies and auth headers masked and
+    non-UTF-8 text bodies stored byte-exact."""
     try:
         har = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read HAR {path}: {exc}") from None
     masked = _mask(har, redactor)
+    for entry in masked.get("log", {}).get("entries", []):
+        _as_recorded(entry.get("response", {}).get("content"))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

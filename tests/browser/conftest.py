@@ -13,6 +13,7 @@ from adapters.loans import PASSWORD_SECRET, system_config
 from bridges.browser import BrowserBridge
 from bridges.secrets import MemorySecretStore
 from emulators.web import LoansPortal
+from tests.support.servers import ServedApp, serve_gateway
 
 
 def make_bridge(portal: LoansPortal, password: str | None = None,
@@ -50,3 +51,11 @@ async def loans_bridge(portal: LoansPortal, diagnostics: Path) -> AsyncIterator[
 @pytest.fixture
 def ctx(loans_bridge: BrowserBridge) -> ToolContext:
     return context(loans_bridge)
+
+
+@pytest.fixture(scope="session")
+def loans_gateway(portal: LoansPortal, roles: dict[str, list[str]]) -> Iterator[ServedApp]:
+    """A real gateway whose loans system is the portal (its own bridge, its own Chromium)."""
+    secrets = MemorySecretStore({PASSWORD_SECRET: portal.password})
+    with serve_gateway({"loans": system_config(portal.url)}, roles, secrets) as served:
+        yield served
