@@ -21,11 +21,11 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters import crm, sanctions, ticketing  # noqa: E402
-from bridges.secrets import MemorySecretStore  # noqa: E402
-from bridges.soap import SoapBridge, SoapCall  # noqa: E402
-from emulators.soap import SoapEmulator  # noqa: E402
-from tests.support.servers import serve_gateway  # noqa: E402
+from adapters import crm, sanctions, ticketing
+from bridges.secrets import MemorySecretStore
+from bridges.soap import SoapBridge, SoapCall
+from emulators.soap import SoapEmulator
+from tests.support.servers import serve_gateway
 
 V2 = "http://acme-crm.example/CustomerService/2016"
 ENVELOPE = (f'<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/">'
