@@ -20,6 +20,8 @@ from emulators.smtp import MailServer
 from emulators.soap import SoapEmulator
 from emulators.tn3270 import Tn3270Host
 from emulators.web import LoansPortal
+from gateway.abac import PolicySettings
+from gateway.limits import LimitRule
 from gateway.settings import DEMO_KEYS, AgentConfig, Settings, key_hash
 
 SystemsConfig = dict[str, dict[str, Any]]
@@ -86,9 +88,13 @@ def start_emulators(stack: ExitStack, workdir: Path) -> SystemsConfig:
     return systems
 
 
-def demo_roles() -> dict[str, list[str]]:
+def demo_policy_file() -> dict[str, Any]:
     with (fixtures_dir() / "demo" / "policy.toml").open("rb") as fh:
-        roles: dict[str, list[str]] = tomllib.load(fh)["roles"]
+        return tomllib.load(fh)
+
+
+def demo_roles() -> dict[str, list[str]]:
+    roles: dict[str, list[str]] = demo_policy_file()["roles"]
     return roles
 
 
@@ -105,5 +111,9 @@ def demo_settings(base: Settings, systems: SystemsConfig) -> Settings:
         "systems": {**systems, **base.systems},
         "agents": {**agents, **base.agents},
         "roles": {**demo_roles(), **base.roles},
+        "policy": PolicySettings.model_validate(demo_policy_file()["policy"]),
+        "controls": base.controls.model_copy(update={"limits": [
+            *(LimitRule.model_validate(r) for r in demo_policy_file()["limits"]),
+            *base.controls.limits]}),
         "state_dir": base.state_dir or fixtures_dir().parent / "var",
     })

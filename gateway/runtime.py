@@ -14,7 +14,13 @@ from bridges.base import Bridge
 from bridges.errors import BridgeError, MappingError
 from bridges.secrets import ChainSecretStore, EnvSecretStore, FileSecretStore, SecretStore
 from canonical import CanonicalModel
-from gateway.auth import ApiKeyAuthenticator, Caller
+from gateway.abac import (
+    check_arguments,
+    check_caller,
+    mask_fields,
+    owner_checked_arguments,
+)
+from gateway.auth import Authenticator, Caller
 from gateway.cache import Entry, cache_key
 from gateway.controls import Controls
 from gateway.envelope import PartFailure, Source, ToolResult
@@ -28,6 +34,7 @@ from gateway.errors import (
 )
 from gateway.idempotency import IdempotencyStore, fingerprint
 from gateway.observe import CallObserver, CallRecord, ControlMetrics, NullMetrics
+from gateway.ownership import OwnershipResolver
 from gateway.policy import Decision, RolePolicy
 from gateway.registry import ToolRegistry, load_tools
 from gateway.settings import Settings
@@ -60,9 +67,10 @@ class Runtime:
         if missing:
             log.info("systems not configured, their tools are off: %s", ", ".join(missing))
         self.registry = ToolRegistry([t for t in tools if t.system in self.bridges])
-        self.auth = ApiKeyAuthenticator(settings.agents)
+        self.auth = Authenticator(settings.agents, settings.jwt, self.secrets)
         self.policy = RolePolicy(settings.roles)
         self.controls = Controls(settings.controls)
+        self.owners = OwnershipResolver(settings.policy.ownership, self.bridges)
         self.metrics: ControlMetrics = NullMetrics()
         self.observers: list[CallObserver] = []
         self.idempotency = IdempotencyStore(
@@ -93,6 +101,10 @@ class Runtime:
         if not decision.allowed:
             raise Forbidden(f"agent {caller.agent!r} may not call {name!r}",
                             reason=decision.reason)
+        refused = check_caller(self.settings.policy, caller, name, datetime.now(UTC))
+        if refused:
+            raise Forbidden(f"agent {caller.agent!r} may not call {name!r} now: {refused}",
+                            reason=refused)
         return tool, decision
 
     @staticmethod
@@ -122,6 +134,10 @@ class Runtime:
         try:
             tool, decision = self.resolve(caller, name)
             result = await self.execute(tool, caller, arguments, trace_id)
+            rules = [self.settings.policy.fields[r] for r in sorted(caller.roles)
+                     if r in self.settings.policy.fields]
+            if rules:
+                result = result.model_copy(update={"data": mask_fields(result.data, rules)})
             return result
         except Exception as exc:
             failure = exc
@@ -131,9 +147,11 @@ class Runtime:
             record = CallRecord(
                 trace_id=trace_id, agent=caller.agent, on_behalf_of=caller.on_behalf_of,
                 tool=name, system=tool.system if tool else None, arguments=arguments,
-                decision="allow" if decision else "deny",
-                reason=decision.reason if decision else str(getattr(failure, "extra", {}).get(
-                    "reason", getattr(failure, "message", ""))),
+                decision="deny" if decision is None or isinstance(failure, Forbidden)
+                else "allow",
+                reason=str(getattr(failure, "extra", {}).get("reason", "")) if isinstance(
+                    failure, Forbidden) else decision.reason if decision else str(
+                    getattr(failure, "message", "")),
                 outcome="ok" if failure is None else "error", status=status,
                 error_type=body["error"]["type"] if failure else None,
                 latency_ms=(time.perf_counter() - started) * 1000,
@@ -141,9 +159,26 @@ class Runtime:
             for observer in self.observers:
                 await observer.observe(record)
 
+    async def authorize_objects(self, tool: Tool[Any], caller: Caller,
+                                params: BaseModel) -> None:
+        """ABAC on arguments, then object-level authorization (no BOLA through this door)."""
+        args = params.model_dump(mode="json")
+        refused = check_arguments(self.settings.policy, caller, tool.name, args)
+        if refused:
+            raise Forbidden(f"{tool.name} refused: {refused}", reason=refused)
+        for argument, value in owner_checked_arguments(self.settings.policy, caller, tool.name,
+                                                        args).items():
+            owner = await self.owners.owner(argument, value)
+            if owner != caller.on_behalf_of:
+                raise Forbidden(f"{argument} {value} is not accessible on behalf of "
+                                f"{caller.on_behalf_of}",
+                                reason=f"object {argument}={value} is not owned by "
+                                f"{caller.on_behalf_of} (owner: {owner or 'unknown'})")
+
     async def execute(self, tool: Tool[Any], caller: Caller, arguments: Any,
                       trace_id: str) -> ToolResult:
         params = self.parse_arguments(tool, arguments)
+        await self.authorize_objects(tool, caller, params)
         # Limits count every call, whether the cache, the backend or a replay answers it.
         try:
             await self.controls.limiter.check(caller.agent, tool.name)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -14,28 +13,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from gateway.abac import PolicySettings
+from gateway.auth import JwtSettings
 from gateway.controls import ControlSettings
-
-DEMO_KEYS = {
-    "support": "demo-support-key",
-    "sales": "demo-sales-key",
-    "compliance": "demo-compliance-key",
-    "admin": "demo-admin-key",
-}
-
-
-def key_hash(api_key: str) -> str:
-    """API keys are stored as SHA-256 hex: keys are long random strings, not passwords."""
-    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
-
-
-DEMO_KEY_HASHES = frozenset(key_hash(k) for k in DEMO_KEYS.values())
-
-
-class AgentConfig(BaseModel):
-    key_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    roles: list[str] = Field(default_factory=list)
-    attributes: dict[str, str] = Field(default_factory=dict)
+from gateway.settings_agents import DEMO_KEY_HASHES, DEMO_KEYS, AgentConfig, key_hash
 
 
 class Settings(BaseSettings):
@@ -59,6 +40,8 @@ class Settings(BaseSettings):
     roles: dict[str, list[str]] = Field(
         default_factory=dict, description="role -> tool names or fnmatch patterns")
     controls: ControlSettings = Field(default_factory=ControlSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    jwt: JwtSettings | None = None
     audit_fsync: bool = Field(
         default=False, description="fsync every audit record (default: WAL, synced at checkpoints)")
     trace_exporter: Literal["none", "console", "otlp", "memory"] = Field(
@@ -97,3 +80,6 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         model_config = SettingsConfigDict(toml_file=config_file)
 
     return FileSettings(**overrides)
+
+
+__all__ = ["DEMO_KEYS", "AgentConfig", "Settings", "key_hash", "load_settings"]
