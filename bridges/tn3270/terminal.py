@@ -64,9 +64,11 @@ class Terminal:
         self.screen: Screen | None = None
 
     def command(self, line: str, action: str = "s3270") -> list[bytes]:
-        """Run one line of actions we built ourselves (values already quoted)."""
+        """Run one line of actions we built ourselves (values already quoted).
+
+        `action` names the step in error messages; it never contains typed values."""
         with map_py3270_errors(self.system, action):
-            result = self.emulator.exec_command(line.encode("ascii"))
+            result = self.emulator.exec_command(line.encode("utf-8"))  # s3270 runs with -utf8
         data: list[bytes] = result.data
         return data
 
@@ -80,10 +82,10 @@ class Terminal:
         cursor = (int(status.cursor_row or 0) + 1, int(status.cursor_col or 0) + 1)
         return cursor, status.keyboard != b"U"
 
-    def settle(self, timeout_s: float, keys: str = "") -> Screen:
-        """Send `keys` (already built actions), wait for an unlocked keyboard, read the screen."""
+    def settle(self, timeout_s: float, actions: str = "", label: str = "wait") -> Screen:
+        """Run `actions` (already built), wait for an unlocked keyboard, read the screen."""
         wait = f"Wait({max(1, round(timeout_s))},Unlock)"
-        lines = self.command(f"{keys} {wait} ReadBuffer(Ascii)".strip(), keys or "wait")
+        lines = self.command(f"{actions} {wait} ReadBuffer(Ascii)".strip(), label)
         if self.emulator.status.connection_state == b"N":
             raise SessionLost("host closed the session", system=self.system)
         cursor, locked = self._status()
@@ -106,7 +108,7 @@ class Terminal:
 
     def press(self, key: str, timeout_s: float, pending: str = "") -> Screen:
         """Type the pending fills and press `key` in one s3270 line, then settle."""
-        return self.settle(timeout_s, f"{pending} {key_action(key)}".strip())
+        return self.settle(timeout_s, f"{pending} {key_action(key)}".strip(), key)
 
     def alive(self) -> bool:
         try:

@@ -59,13 +59,15 @@ class Tn3270Host:
 
     def __init__(self, dataset: BankDataset | None = None, *, codepage: str = "cp037",
                  users: dict[str, User] | None = None, session_timeout_s: float = 900.0,
-                 maps: Path | None = None) -> None:
+                 maps: Path | None = None, tn3270e: bool = True) -> None:
         self.bank = Bank(dataset)
         self.codec = Ebcdic(codepage)
         self.codepage = codepage
         self.users = users or {"MBRIDGE": User(new_password()),
                                "VIEWER": User(new_password(), can_hold=False)}
         self.session_timeout_s = session_timeout_s
+        self.tn3270e = tn3270e
+        self.modes: list[str] = []  # "tn3270e" or "tn3270" per connection, for tests
         self.maps: dict[str, ScreenMap] = load_maps(maps or fixtures_dir() / "tn3270"
                                                     / "screens.toml")
         self.faults = Faults()
@@ -121,8 +123,9 @@ class Tn3270Host:
         self._writers.add(writer)
         self.sessions += 1
         try:
-            terminal = await asyncio.wait_for(telnet.negotiate(), timeout=10)
+            terminal = await asyncio.wait_for(telnet.negotiate(self.tn3270e), timeout=10)
             self.terminal_types.append(terminal)
+            self.modes.append("tn3270e" if telnet.tn3270e else "tn3270")
             rows = 43 if "-4" in terminal else 24  # model 4: 43x80 through Erase/Write Alt.
             session = Session(self.bank, self.users)
             screen: Screen | None = session.first()

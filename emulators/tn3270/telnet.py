@@ -6,8 +6,12 @@ import asyncio
 from collections import deque
 
 IAC, SE, SB, WILL, WONT, DO, DONT, EOR_MARK = 255, 240, 250, 251, 252, 253, 254, 239
-BINARY, TERMINAL_TYPE, EOR = 0, 24, 25
+BINARY, TERMINAL_TYPE, EOR, TN3270E = 0, 24, 25, 40
 IS, SEND = 0, 1
+# TN3270E (RFC 2355) sub-negotiation codes.
+E_CONNECT, E_DEVICE_TYPE, E_FUNCTIONS, E_IS, E_REQUEST, E_SEND = 1, 2, 3, 4, 7, 8
+E_3270_DATA = 0
+LU_NAME = b"MBLU0001"
 
 
 class NegotiationError(ConnectionError):
@@ -24,11 +28,16 @@ class TelnetStream:
         self.commands: deque[tuple[int, int, bytes]] = deque()  # (verb, option, sb payload)
         self._record = bytearray()
         self._pending = b""
+        self.tn3270e = False  # records carry the 5-byte TN3270E header
+        self._sequence = 0
 
     def send_raw(self, data: bytes) -> None:
         self.writer.write(data)
 
     def write_record(self, data: bytes) -> None:
+        if self.tn3270e:  # 3270-DATA, no request flags, no response wanted, sequence number
+            data = bytes([E_3270_DATA, 0, 0]) + (self._sequence % 65536).to_bytes(2, "big") + data
+            self._sequence += 1
         self.writer.write(data.replace(b"\xff", b"\xff\xff") + bytes([IAC, EOR_MARK]))
 
     async def _pump(self) -> None:
@@ -76,8 +85,35 @@ class TelnetStream:
             await self._pump()
         return self.commands.popleft()
 
-    async def negotiate(self) -> str:
-        """DO TERMINAL-TYPE, ask for it, then EOR and BINARY both ways. Returns the type."""
+    async def negotiate(self, tn3270e: bool = True) -> str:
+        """TN3270E if the client will, else plain TN3270. Returns the terminal type."""
+        if tn3270e:
+            self.send_raw(bytes([IAC, DO, TN3270E]))
+            verb, option, _ = await self._command()
+            if (verb, option) == (WILL, TN3270E):
+                return await self._negotiate_tn3270e()
+        return await self._negotiate_tn3270()
+
+    async def _subnegotiation(self, option: int, *prefix: int) -> bytes:
+        while True:
+            verb, got, payload = await self._command()
+            if verb == SB and got == option and payload[:len(prefix)] == bytes(prefix):
+                return payload[len(prefix):]
+
+    async def _negotiate_tn3270e(self) -> str:
+        """Device type (we CONNECT it to our LU name), then functions: we agree to none."""
+        self.send_raw(bytes([IAC, SB, TN3270E, E_SEND, E_DEVICE_TYPE, IAC, SE]))
+        request = await self._subnegotiation(TN3270E, E_DEVICE_TYPE, E_REQUEST)
+        device = request.split(bytes([E_CONNECT]))[0].split(b"\x00")[0]
+        self.send_raw(bytes([IAC, SB, TN3270E, E_DEVICE_TYPE, E_IS]) + device
+                      + bytes([E_CONNECT]) + LU_NAME + bytes([IAC, SE]))
+        await self._subnegotiation(TN3270E, E_FUNCTIONS, E_REQUEST)
+        self.send_raw(bytes([IAC, SB, TN3270E, E_FUNCTIONS, E_IS, IAC, SE]))
+        self.tn3270e = True
+        return device.decode("ascii", "replace")
+
+    async def _negotiate_tn3270(self) -> str:
+        """DO TERMINAL-TYPE, ask for it, then EOR and BINARY both ways."""
         self.send_raw(bytes([IAC, DO, TERMINAL_TYPE]))
         verb, option, _ = await self._command()
         if (verb, option) != (WILL, TERMINAL_TYPE):
@@ -98,6 +134,12 @@ class TelnetStream:
         return terminal
 
     async def read_record(self) -> bytes:
-        while not self.records:
-            await self._pump()
-        return self.records.popleft()
+        """The next 3270 data record (TN3270E header removed; other data types skipped)."""
+        while True:
+            while not self.records:
+                await self._pump()
+            record = self.records.popleft()
+            if not self.tn3270e:
+                return record
+            if record[:1] == bytes([E_3270_DATA]):
+                return record[5:]

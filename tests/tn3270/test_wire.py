@@ -24,8 +24,9 @@ def inquiry(account_id: str) -> FlowCall:
     return FlowCall(ACCOUNT_INQUIRY, {"account_id": account_id})
 
 
-async def test_balance_is_the_dataset_ledger(bridge: Tn3270Bridge) -> None:
+async def test_balance_is_the_dataset_ledger(bridge: Tn3270Bridge, host: Tn3270Host) -> None:
     result = await bridge.exchange(inquiry("1000000001"))
+    assert host.modes[0] == "tn3270e"  # s3270 took the TN3270E offer
     ledger = screen_amount(result.values["ledger"], "ledger")
     assert ledger == expected_ledger("1000000001")
     assert result.values["currency"] == "USD"
@@ -176,16 +177,33 @@ async def test_recording_masks_the_password_and_replays(host: Tn3270Host,
     await player.close()
 
 
-async def test_cp1047_and_model_4_over_the_wire() -> None:
-    with Tn3270Host(codepage="cp1047") as host:
+async def test_cp1047_model_4_and_plain_tn3270_over_the_wire() -> None:
+    reason = "[réf] ^¬ Inès {x}"  # the characters where cp1047 and cp037 differ, and Latin-1
+    with Tn3270Host(codepage="cp1047", tn3270e=False) as host:
         b = make_bridge(host, codepage="cp1047", model="3279-4", warm_sessions=0)
         try:
             result = await b.exchange(FlowCall(CUSTOMER_ACCOUNTS, {"customer_id": "C000001"}))
+            hold = await b.exchange(FlowCall(PLACE_HOLD, {"account_id": "1000000002",
+                                                          "amount": "1.00", "reason": reason}))
         finally:
             await b.close()
-        assert host.terminal_types == ["IBM-3279-4-E"]
+        assert host.terminal_types == ["IBM-3279-4-E"] and host.modes == ["tn3270"]
+        assert host.bank.placed[-1].reason == reason  # typed through s3270, decoded by host
+    assert hold.values["reason"] == reason  # and read back from the screen
     assert [r["account_id"] for r in result.rows["accounts"]] == [
         "1000000001", "1000000002", "1000000003"]
+
+
+async def test_errors_while_signing_on_never_show_the_password(host: Tn3270Host) -> None:
+    fresh = make_bridge(host, warm_sessions=0)
+    try:
+        with host.inject(drop_next=2), pytest.raises(BridgeError) as caught:
+            await fresh.exchange(inquiry("1000000001"))  # sign-on dropped, twice
+        assert caught.value.retriable
+        assert host.password not in str(caught.value)
+        assert host.password not in repr(caught.value.__cause__)
+    finally:
+        await fresh.close()
 
 
 async def test_concurrent_calls_share_a_capped_pool(host: Tn3270Host) -> None:
@@ -201,18 +219,19 @@ async def test_concurrent_calls_share_a_capped_pool(host: Tn3270Host) -> None:
     assert capped.pool.opened <= 2
 
 
-async def test_health_check_replaces_sessions_lost_while_idle(host: Tn3270Host) -> None:
-    checked = make_bridge(host, health_check_after_s=0, warm_sessions=1)
-    await checked.open()
-    try:
-        assert checked.pool.opened == 1
-        host.disconnect_all()
-        for _ in range(200):  # until the host side has really closed them
-            if host.sessions == 0:
-                break
-            await asyncio.sleep(0.01)
-        result = await checked.exchange(inquiry("1000000001"))
-        assert screen_amount(result.values["ledger"], "l") == expected_ledger("1000000001")
-        assert checked.pool.opened == 2
-    finally:
-        await checked.close()
+async def test_health_check_replaces_sessions_lost_while_idle() -> None:
+    with Tn3270Host() as host:  # its own host: the outage must not touch other tests
+        checked = make_bridge(host, health_check_after_s=0, warm_sessions=1)
+        await checked.open()
+        try:
+            assert checked.pool.opened == 1
+            host.disconnect_all()
+            for _ in range(500):  # until the host side has really closed them
+                if host.sessions == 0:
+                    break
+                await asyncio.sleep(0.01)
+            result = await checked.exchange(inquiry("1000000001"))
+            assert screen_amount(result.values["ledger"], "l") == expected_ledger("1000000001")
+            assert checked.pool.opened == 2
+        finally:
+            await checked.close()
