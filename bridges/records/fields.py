@@ -8,7 +8,7 @@ for whole numbers, `Decimal` when the PICTURE has decimal places.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +24,7 @@ POSITIVE_PUNCH = "{ABCDEFGHI"
 NEGATIVE_PUNCH = "}JKLMNOPQR"
 NEGATIVE_NIBBLES = (0xB, 0xD)
 VALID_SIGN_NIBBLES = (0xA, 0xB, 0xC, 0xD, 0xE, 0xF)
+EXACT = Context(prec=1000)  # the default 28 digits would round a PIC S9(31) silently
 
 
 class FieldDecodeError(ValueError):
@@ -89,13 +90,13 @@ class FieldCodec:
             return unscaled
         if scale < 0:
             return unscaled * 10 ** -scale
-        return Decimal(unscaled).scaleb(-scale)
+        return Decimal(unscaled).scaleb(-scale, context=EXACT)
 
     def unscaled(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
             raise FieldEncodeError(f"expected a number, got {type(value).__name__}")
         try:
-            number = Decimal(value).scaleb(self.picture.scale)
+            number = Decimal(value).scaleb(self.picture.scale, context=EXACT)
         except InvalidOperation:
             raise FieldEncodeError(f"{value!r} is not a number") from None
         if not number.is_finite() or number != number.to_integral_value():

@@ -97,7 +97,7 @@ def _numeric(text: str, body: str, signed: bool) -> Picture:
         raise PictureError(f"no digit positions in PICTURE {text}")
     if leading_p and (trailing_p or (after_v and body.index("V") > body.index("P"))):
         raise PictureError(f"P on both sides of the point in PICTURE {text}")
-    scale = fraction + leading_p if leading_p else fraction - trailing_p
+    scale = leading_p + digits if leading_p else fraction - trailing_p
     return Picture(text, Category.NUMERIC, digits, digits=digits, scale=scale, signed=signed)
 
 
