@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from emulators.tn3270.app import Screen, Session, User
+from emulators.tn3270.bank import Bank
 from emulators.tn3270.codec import Ebcdic
 from emulators.tn3270.datastream import (
     SBA,
@@ -79,3 +81,59 @@ def test_shipped_maps_load_with_ids_at_row_1_col_2() -> None:
         "MBSIGN", "MBMENU", "MBINQ", "MBLIST", "MBHOLD", "MBERR"}
     assert all((m.literals[0].row, m.literals[0].col) == (1, 2) for m in maps.values())
     assert maps["signon"].field("password").attrs == {"hidden"}
+
+
+def signed_on_session() -> Session:
+    bank = Bank()
+    session = Session(bank, {"U1": User("PW")})
+    menu = session.handle("ENTER", {"userid": "u1", "password": "PW"})
+    assert menu is not None and menu.map == "menu"
+    return session
+
+
+def test_accounts_pages_forward_and_back_with_messages_at_the_ends() -> None:
+    session = signed_on_session()
+    assert session.handle("ENTER", {"option": "2"}) == Screen("accounts")
+    first = session.handle("ENTER", {"customer": "C000002"})
+    assert first is not None and (first.values["page"], first.values["pages"]) == ("1", "2")
+    assert first.values["message"] == "MORE - PRESS F8"
+    second = session.handle("PF8", {})
+    assert second is not None and second.values["page"] == "2"
+    assert "account_2" not in second.values  # the last page holds one account
+    bottom = session.handle("PF8", {})
+    assert bottom is not None and bottom.values["message"] == "BOTTOM OF LIST"
+    back = session.handle("PF7", {})
+    assert back is not None and back.values["page"] == "1"
+    top = session.handle("PF7", {})
+    assert top is not None and top.values["message"] == "TOP OF LIST"
+
+
+def test_sign_on_refusal_expiry_and_sign_off() -> None:
+    session = Session(Bank(), {"U1": User("PW")})
+    refused = session.handle("ENTER", {"userid": "U1", "password": "nope"})
+    assert refused is not None and refused.map == "signon" and "INVALID" in refused.values[
+        "message"]
+    session = signed_on_session()
+    expired = session.expire()
+    assert expired.values["code"] == "EXPIRED" and session.state == "signon"
+    session = signed_on_session()
+    signed_off = session.handle("PF3", {})
+    assert signed_off is not None and signed_off.map == "signon"
+    assert session.handle("PF3", {}) is None  # PF3 on the sign-on screen ends the session
+
+
+def test_hold_refusals() -> None:
+    bank = Bank()
+    blocked = next(a["account_id"] for a in bank.dataset.accounts if a["status"] == "blocked")
+    session = Session(bank, {"U1": User("PW"), "V": User("PW", can_hold=False)})
+    session.handle("ENTER", {"userid": "U1", "password": "PW"})
+    for fields, expected in [
+        ({"account": blocked, "amount": "1.00", "reason": "x"}, "ACCTBLK"),
+        ({"account": "1000000001", "amount": "99999999.00", "reason": "x"}, "NSF"),
+        ({"account": "0000000000", "amount": "1.00", "reason": "x"}, "ACCTNF"),
+    ]:
+        session.handle("CLEAR", {})
+        session.handle("ENTER", {"option": "3"})
+        screen = session.handle("ENTER", fields)
+        assert screen is not None and screen.values.get("code") == expected
+    assert not bank.placed
