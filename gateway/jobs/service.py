@@ -53,6 +53,7 @@ class JobService:
         self.workers = workers
         self.wakeup = asyncio.Event()
         self.running: dict[str, asyncio.Task[None]] = {}
+        self.cancelled: set[str] = set()  # running jobs stopped by DELETE, not by shutdown
         key = runtime.secrets.lookup(SECRET_NAME)
         self.webhooks = WebhookSender(key.get_secret_value().encode()) if key else None
 
@@ -86,7 +87,8 @@ class JobService:
         settled = await self.store.finish(job.id, JobState.CANCELLED,
                                           message=f"cancelled by {caller.agent}")
         task = self.running.get(job.id)
-        if task is not None:
+        if task is not None and settled is not None:
+            self.cancelled.add(job.id)
             task.cancel()
         return settled or job  # already final: cancelling is a no-op, the answer says so
 
@@ -131,12 +133,10 @@ class JobService:
             task = asyncio.create_task(self.execute(job))
             self.running[job.id] = task
             try:
-                await task
-            except asyncio.CancelledError:
-                if not task.cancelled():
-                    raise  # the worker itself is stopping
+                await task  # a shutdown cancels both; the job stays `running` for recover()
             finally:
                 self.running.pop(job.id, None)
+                self.cancelled.discard(job.id)
 
     def caller_of(self, job: Job) -> Caller:
         agent = self.runtime.settings.agents.get(job.agent)
@@ -154,7 +154,9 @@ class JobService:
             result = await self.runtime.call(self.caller_of(job), job.tool, job.arguments,
                                              job.trace_id)
         except asyncio.CancelledError:
-            return  # DELETE /jobs/{id} settled it already
+            if job.id in self.cancelled:
+                return  # DELETE /jobs/{id} settled it already
+            raise
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
             status, body, _ = error_response(exc)
             if status >= 500:
