@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, Field
 
 from adapters.kit import Tool, ToolContext
-from adapters.kit.soap import call_operation, mapping_errors, soap_bridge
+from adapters.kit.soap import XmlText, call_operation, mapping_errors, soap_bridge
 from bridges.errors import ConfigError
 from canonical import CanonicalModel, registry
 from canonical.entities.customer import CustomerSummaryV1, CustomerV1, CustomerV2
@@ -122,7 +122,8 @@ class GetCustomerInfo(Tool[CustomerInfoParams]):
 
 
 class FindCustomerParams(BaseModel):
-    name: str = Field(min_length=2, max_length=60, description="Part of the customer's name")
+    name: XmlText = Field(min_length=2, max_length=60,
+                          description="Part of the customer's name")
     limit: int = Field(default=20, ge=1, le=100)
 
 

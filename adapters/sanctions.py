@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from adapters.kit.soap import SoapTool
+from adapters.kit.soap import SoapTool, XmlText
 from canonical import CanonicalModel
 from canonical.entities.sanctions import SanctionsHit, SanctionsResultV1
 
@@ -15,7 +15,7 @@ SYSTEM = "sanctions"
 
 
 class ScreenSanctionsParams(BaseModel):
-    name: str = Field(min_length=2, max_length=120, description="Full name as written")
+    name: XmlText = Field(min_length=2, max_length=120, description="Full name as written")
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     birth_date: date | None = Field(default=None, description="Sharpens the match when known")
 

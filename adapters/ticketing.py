@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from adapters.kit.soap import SoapTool
+from adapters.kit.soap import SoapTool, XmlText
 from canonical import CanonicalModel
 from canonical.entities.ticket import TicketV1
 
@@ -22,8 +22,8 @@ def ticket_from_reply(t: dict[str, Any]) -> TicketV1:
 
 
 class CreateTicketParams(BaseModel):
-    title: str = Field(min_length=1, max_length=120)
-    description: str = Field(min_length=1, max_length=4000)
+    title: XmlText = Field(min_length=1, max_length=120)
+    description: XmlText = Field(min_length=1, max_length=4000)
     priority: Literal["low", "medium", "high", "critical"]
     customer_id: str | None = Field(default=None, pattern=r"^C\d{6}$")
     idempotency_key: str = Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$",

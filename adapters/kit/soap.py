@@ -7,17 +7,30 @@
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar, Generic
+from typing import Annotated, Any, ClassVar, Generic
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from adapters.kit.tool import P, Tool, ToolContext, ToolOutput
 from bridges.errors import ConfigError, MappingError, NotFound, RemoteFault
 from bridges.soap import SoapBridge, SoapCall
 from bridges.soap_schema import operation_params
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(value: str) -> str:
+    if _NOT_XML.search(value):
+        raise ValueError("control characters cannot travel in XML")
+    return value
+
+
+XmlText = Annotated[str, AfterValidator(_xml_safe)]
+"""Agent text bound for a SOAP element: refused up front if XML 1.0 cannot carry it."""
 
 
 def soap_bridge(ctx: ToolContext, system: str) -> SoapBridge:

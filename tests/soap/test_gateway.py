@@ -76,6 +76,15 @@ def test_ticket_round_trip_and_idempotent_create(soap_gateway: ServedApp,
         assert missing.status_code == 404
 
 
+def test_text_xml_cannot_carry_is_refused_before_the_wire(soap_gateway: ServedApp) -> None:
+    with soap_gateway.client("support") as client:
+        reply = client.post("/tools/create_support_ticket", json={
+            "title": "bell\u0007", "description": "y", "priority": "low",
+            "idempotency_key": f"test-{uuid.uuid4().hex}"})
+    assert reply.status_code == 422
+    assert reply.json()["error"]["fields"][0]["field"] == "title"
+
+
 def test_ticket_for_unknown_customer_is_a_remote_fault(soap_gateway: ServedApp) -> None:
     with soap_gateway.client("support") as client:
         reply = client.post("/tools/create_support_ticket", json={
