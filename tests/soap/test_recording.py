@@ -71,3 +71,26 @@ def test_record_mode_needs_a_cassette() -> None:
     with pytest.raises(ConfigError):
         SoapBridge.from_config("crm", {"wsdl": "crm-v2.wsdl", "mode": "record"},
                                MemorySecretStore())
+
+
+def test_gateway_replay_equals_live(soap_emulator: SoapEmulator, tmp_path: Path,
+                                    roles: dict[str, list[str]]) -> None:
+    """Record CRM v1 calls through a gateway, then answer the same calls with no CRM at all."""
+    from adapters import crm
+    from tests.support.servers import serve_gateway
+
+    cassette = tmp_path / "crm.json"
+    live_config = {**crm.system_config(soap_emulator.url("/crm/v1"), "v1"),
+                   "mode": "record", "cassette": str(cassette)}
+    calls = [("get_customer_info", {"customer_id": "C000007"}),
+             ("find_customer", {"name": "doe"})]
+    with serve_gateway({"crm": live_config}, roles) as live, live.client("support") as client:
+        recorded = [client.post(f"/tools/{tool}", json=args).json()["data"]
+                    for tool, args in calls]
+    assert cassette.is_file()
+    offline = {**live_config, "mode": "replay", "address": "http://127.0.0.1:9/gone"}
+    with serve_gateway({"crm": offline}, roles) as replay, replay.client("support") as client:
+        replayed = [client.post(f"/tools/{tool}", json=args).json()["data"]
+                    for tool, args in calls]
+    assert replayed == recorded
+    assert recorded[0]["customer_id"] == "C000007"
