@@ -13,11 +13,18 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
+from urllib.parse import urlsplit
 
 from adapters.kit import Tool
 from adapters.kit.progress import progress_sink
 from gateway.auth import Caller
-from gateway.errors import GatewayError, Unauthenticated, UnknownTool, error_response
+from gateway.errors import (
+    GatewayError,
+    InvalidArguments,
+    Unauthenticated,
+    UnknownTool,
+    error_response,
+)
 from gateway.jobs.store import Job, JobState, JobStore
 from gateway.runtime import Runtime
 from gateway.webhooks import SECRET_NAME, WebhookSender
@@ -68,8 +75,11 @@ class JobService:
             # Let the one pipeline refuse it, so the refusal is observed (audited) like any.
             await self.runtime.call(caller, tool.name, arguments, trace_id)
             raise
-        if webhook_url is not None and self.webhooks is None:
-            raise GatewayError(f"webhooks need the secret {SECRET_NAME!r} configured")
+        if webhook_url is not None:
+            if self.webhooks is None:
+                raise GatewayError(f"webhooks need the secret {SECRET_NAME!r} configured")
+            if urlsplit(webhook_url).scheme not in ("http", "https"):
+                raise InvalidArguments("X-Webhook-URL must be an http(s) URL")
         job = await self.store.create(caller.agent, caller.on_behalf_of, tool.name, arguments,
                                       trace_id, webhook_url)
         self.wakeup.set()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from emulators.smtp import MailServer
-from tests.agents.conftest import wait_job
+from gateway.webhooks import verify
+from tests.agents.conftest import WEBHOOK_KEY, wait_job
+from tests.agents.receiver import Receiver
 from tests.support.servers import ServedApp
 
 PROPOSAL = {"customer_id": "C000001", "product_code": "LN-PERS",
@@ -109,3 +113,27 @@ def test_progress_is_reported_and_a_running_job_can_be_cancelled(
         # The runner is free again: the next job completes.
         after = client.post("/tools/slow_report", json={"steps": 1}).json()
         assert wait_job(client, after["job_id"])["state"] == "succeeded"
+
+
+def test_completion_webhook_is_signed_retried_and_recorded(job_gateway: ServedApp) -> None:
+    receiver = Receiver(fail_first=1)
+    with ServedApp(receiver.app()) as hooks, job_gateway.client("support") as client:
+        ticket = client.post("/tools/slow_report", json={"steps": 1},
+                             headers={"X-Webhook-URL": f"{hooks.url}/hook"}).json()
+        job = wait_job(client, ticket["job_id"], until=lambda j: "webhook" in j)
+    assert job["webhook"]["attempts"] == 2 and job["webhook"]["status"] == 204
+    [delivery] = receiver.accepted()
+    signature = delivery.headers["x-mainbridge-signature"]
+    assert verify(WEBHOOK_KEY, signature, delivery.body)
+    assert not verify(b"another key", signature, delivery.body)
+    assert not verify(WEBHOOK_KEY, signature, delivery.body.replace(b"succeeded", b"failed"))
+    sent = json.loads(delivery.body)
+    assert sent["job_id"] == ticket["job_id"] and sent["state"] == "succeeded"
+    assert sent["result"]["data"]["product_code"] == "SLOW-1"
+
+
+def test_a_webhook_url_must_be_http(job_gateway: ServedApp) -> None:
+    with job_gateway.client("support") as client:
+        response = client.post("/tools/slow_report", json={"steps": 1},
+                               headers={"X-Webhook-URL": "file:///etc/passwd"})
+    assert response.status_code == 422

@@ -68,7 +68,8 @@ def test_a_job_running_at_a_crash_is_failed_visibly_after_restart(
         tmp_path: Path, sqlite_bank: SqliteBankDb, soap: SoapEmulator, mail: MailServer,
         roles: dict[str, list[str]]) -> None:
     env = {"MAINBRIDGE_SYSTEMS": json.dumps(job_systems(sqlite_bank, soap, mail)),
-           "MAINBRIDGE_AGENTS": json.dumps({n: a.model_dump() for n, a in servers.test_agents().items()}),
+           "MAINBRIDGE_AGENTS": json.dumps({n: a.model_dump()
+                                            for n, a in servers.test_agents().items()}),
            "MAINBRIDGE_ROLES": json.dumps(job_roles(roles)),
            "MAINBRIDGE_STATE_DIR": str(tmp_path / "state"),
            "MAINBRIDGE_SECRET_MAIL_PASSWORD": mail.password}
