@@ -253,9 +253,6 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
                     return await self._run_signed_on(session, request)
             except BridgeError as exc:
                 await self._attach_diagnostics(exc, session, request.flow)
-                # The page may still be loading something: the next flow must navigate
-                # afresh (which cancels it) rather than trust where the page seems to be.
-                session.settled = False
                 raise
 
     async def _run_signed_on(self, session: _Session, request: PageRequest) -> PageResult:
@@ -266,6 +263,9 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
             try:
                 run = self._run(session, dict(request.args), request.flow.step_timeout_s)
                 run.may_stay = session.settled
+                # Until this flow ends cleanly (not failed, not cancelled) the page may still
+                # be loading something: the next flow must navigate afresh, which cancels it.
+                session.settled = False
                 result = await run.run(request.flow)
                 session.settled = True
                 return result

@@ -192,12 +192,16 @@ class FlowRun:
         return found
 
     def value(self, value: Value) -> str:
-        if isinstance(value, Arg):
-            try:
-                return self.args[value.name]
-            except KeyError:
-                raise ConfigError(f"flow needs argument {value.name!r}") from None
-        return value
+        if not isinstance(value, Arg):
+            return value
+        try:
+            text = self.args[value.name]
+        except KeyError:
+            raise ConfigError(f"flow needs argument {value.name!r}") from None
+        # Defence in depth: tools validate their arguments; a form field never needs these.
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            raise ConfigError(f"argument {value.name!r} holds control characters")
+        return text
 
     def ms(self, step: Step) -> float:
         return (step.timeout_s or self.step_timeout_s) * 1000
