@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from bridges.errors import ConfigError
+from bridges.records.batch import FileSpec
 from bridges.records.codepages import decode_table
 from bridges.records.fields import (
     NEGATIVE_NIBBLES,
@@ -231,27 +232,52 @@ def _node(m: Matrix, node: Node, rows: _Rows, template: str,
     return _column(m, node, rows, template, base, errors)
 
 
+def decode_matrix(m: Matrix, layout: Layout, records: Ints | None = None) -> (
+    tuple[pa.Table, list[tuple[int, FieldError]]]
+):
+    """Decode a (records x record length) byte matrix; `records`: file index of each row."""
+    if not layout.fixed:
+        raise ConfigError("vectorized decoding needs fixed-length records (no OCCURS "
+                          "DEPENDING ON)")
+    if m.shape[1] < layout.size:
+        raise ConfigError(f"record length {m.shape[1]} is shorter than layout {layout.name} "
+                          f"({layout.size} bytes)")
+    count = len(m)
+    errors: list[tuple[int, FieldError]] = []
+    rows = _Rows(np.arange(count, dtype=np.int64) if records is None else records)
+    struct = _group(m, layout.root, rows, "", errors, np.zeros(count, dtype=np.int64))
+    errors.sort(key=lambda item: (item[0], item[1].offset, item[1].field))
+    return pa.Table.from_struct_array(struct), errors
+
+
 def decode_table_fast(data: bytes, layout: Layout, record_length: int | None = None) -> (
     tuple[pa.Table, list[tuple[int, FieldError]]]
 ):
     """All records of a fixed-length file as one Arrow table, plus (record index, error)."""
-    if not layout.fixed:
-        raise ConfigError("vectorized decoding needs fixed-length records (no OCCURS "
-                          "DEPENDING ON)")
     length = record_length or layout.size
-    if length < layout.size:
-        raise ConfigError(f"record length {length} is shorter than layout {layout.name} "
-                          f"({layout.size} bytes)")
     count = len(data) // length
     m = np.frombuffer(data, dtype=np.uint8, count=count * length).reshape(count, length)
-    errors: list[tuple[int, FieldError]] = []
-    rows = _Rows(np.arange(count, dtype=np.int64))
-    struct = _group(m, layout.root, rows, "", errors, np.zeros(count, dtype=np.int64))
-    table = pa.Table.from_struct_array(struct) if struct.type.num_fields else \
-        pa.table({})
+    table, errors = decode_matrix(m, layout)
     if len(data) % length:  # a short last record: the scalar path reports it field by field
         values, tail_errors, _ = layout.decode(data[count * length:])
         table = pa.concat_tables([table, pa.Table.from_pylist([values], schema=table.schema)])
         errors.extend((count, e) for e in tail_errors)
-    errors.sort(key=lambda item: (item[0], item[1].offset, item[1].field))
     return table, errors
+
+
+def decode_kinds_fast(data: bytes, spec: FileSpec) -> (
+    dict[str, tuple[pa.Table, list[tuple[int, FieldError]]]]
+):
+    """A fixed-length multi-record file: one table per record type, rows in file order.
+    Records of an unknown type (and a short last record) are left to the record path."""
+    length = spec.record_length or max(k.layout.size for k in spec.kinds.values())
+    count = len(data) // length
+    m = np.frombuffer(data, dtype=np.uint8, count=count * length).reshape(count, length)
+    codes = m[:, spec.type_offset:spec.type_offset + spec.type_length]
+    out = {}
+    for code, kind in spec.kinds.items():
+        key = np.frombuffer(code.encode(spec.codepage), dtype=np.uint8)
+        rows = np.flatnonzero((codes == key).all(axis=1)) if spec.type_length else \
+            np.arange(count)
+        out[kind.layout.name] = decode_matrix(m[rows], kind.layout, rows.astype(np.int64))
+    return out

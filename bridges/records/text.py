@@ -43,7 +43,10 @@ class TextField:
         if not text:
             return None
         if self.type is TextType.DATE:
-            return datetime.strptime(text, self.date_format).date()
+            day = datetime.strptime(text, self.date_format).date()
+            if day.strftime(self.date_format) != text:  # strptime takes "0261130" as year 261
+                raise ValueError(f"{text!r} is not a {self.date_format} date")
+            return day
         number = Decimal(text)  # InvalidOperation for garbage
         if not number.is_finite():
             raise InvalidOperation
