@@ -1,0 +1,72 @@
+"""OpenTelemetry: one span per gateway call, a child span per bridge exchange."""
+
+from __future__ import annotations
+
+from opentelemetry.trace import SpanKind, StatusCode
+
+from tests.observability.conftest import ObservedFactory, call, metrics_of, tracing_of
+
+
+def test_call_span_is_the_parent_of_each_bridge_span(observed: ObservedFactory) -> None:
+    with observed(state_dir=None) as gateway:
+        memory = tracing_of(gateway).memory
+        assert memory is not None
+        response = call(gateway, "get_recent_transactions",
+                        {"account_id": "1000000001", "limit": 2},
+                        **{"X-Request-ID": "trace-me-00000001"})
+        assert response.status_code == 200
+        spans = memory.get_finished_spans()
+
+    calls = [s for s in spans if s.kind == SpanKind.SERVER]
+    bridges = [s for s in spans if s.kind == SpanKind.CLIENT]
+    assert [s.name for s in calls] == ["tool get_recent_transactions"]
+    root = calls[0]
+    assert root.attributes is not None and {
+        k: root.attributes[k] for k in ("mainbridge.trace_id", "mainbridge.agent",
+                                        "mainbridge.tool", "mainbridge.system",
+                                        "http.response.status_code")} == {
+        "mainbridge.trace_id": "trace-me-00000001", "mainbridge.agent": "support",
+        "mainbridge.tool": "get_recent_transactions", "mainbridge.system": "bankdb",
+        "http.response.status_code": 200}
+    # The ODBC tool checks the account, then reads: two exchanges, both children of the call.
+    assert [s.name for s in bridges] == ["bridge odbc bankdb"] * 2
+    for span in bridges:
+        assert span.parent is not None and span.parent.span_id == root.context.span_id
+        assert span.context.trace_id == root.context.trace_id
+        assert span.attributes is not None and span.attributes["mainbridge.protocol"] == "odbc"
+        assert root.start_time is not None and span.start_time is not None
+        assert root.start_time <= span.start_time
+
+
+def test_failures_mark_spans_and_denials_reach_no_bridge(observed: ObservedFactory) -> None:
+    with observed(state_dir=None, controls={"retry": {"attempts": 1}}) as gateway:
+        memory = tracing_of(gateway).memory
+        assert memory is not None
+        assert call(gateway, "get_recent_transactions", {"account_id": "1000000001"},
+                    role="sales").status_code == 403
+        denied = memory.get_finished_spans()
+        memory.clear()
+        assert call(gateway, "get_recent_transactions",
+                    {"account_id": "9999999999"}).status_code == 404
+        missing = memory.get_finished_spans()
+
+    assert [s.kind for s in denied] == [SpanKind.SERVER]
+    assert denied[0].attributes is not None
+    assert denied[0].attributes["mainbridge.decision"] == "deny"
+    assert denied[0].attributes["mainbridge.error_type"] == "forbidden"
+    root = next(s for s in missing if s.kind == SpanKind.SERVER)
+    assert root.attributes is not None and root.attributes["http.response.status_code"] == 404
+    assert root.status.status_code != StatusCode.ERROR  # the caller's 4xx, not a server fault
+    assert any(s.kind == SpanKind.CLIENT for s in missing)
+
+
+def test_without_an_exporter_nothing_is_traced_but_bridges_are_still_timed(
+        observed: ObservedFactory) -> None:
+    with observed(state_dir=None, trace_exporter="none") as gateway:
+        tracing, metrics = tracing_of(gateway), metrics_of(gateway)
+        assert call(gateway, "get_recent_transactions",
+                    {"account_id": "1000000001"}).status_code == 200
+    assert not tracing.enabled and tracing.provider is None  # a no-op tracer, no span objects
+    timed = [s.value for m in metrics.registry.collect() for s in m.samples
+             if s.name == "mainbridge_bridge_call_seconds_count"]
+    assert timed == [2]
