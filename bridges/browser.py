@@ -74,6 +74,7 @@ class BrowserSettings(BaseModel):
     step_timeout_s: float = Field(default=5.0, gt=0)
     executable_path: str = CHROMIUM
     diagnostics_dir: Path | None = Field(default=None, description="Default: a temp folder")
+    diagnostics_keep: int = Field(default=200, ge=1, description="Newest failures kept")
     record_har: Path | None = Field(default=None, description="Record every exchange here "
                                     "(one context while recording)")
     replay_har: Path | None = Field(default=None, description="Serve the portal from this HAR")
@@ -173,17 +174,21 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
                      (time.monotonic() - started) * 1000)
 
     async def close(self) -> None:
+        """Close everything even when a part fails to close (logged): never leak Chromium."""
         async with self._opening:
-            for session in self._sessions:
-                with self._errors():
-                    await session.context.close()  # writes the HAR when recording
-            self._sessions.clear()
-            self._idle.clear()
+            closers = [s.context.close for s in self._sessions]  # writes the HAR if recording
             if self._browser is not None:
-                with self._errors():
-                    await self._browser.close()
+                closers.append(self._browser.close)
+            for closer in closers:
+                try:
+                    with self._errors():
+                        await closer()
+                except BridgeError as exc:
+                    log.warning("%s: while closing: %s", self.system, exc)
             if self._playwright is not None:
                 await self._playwright.stop()
+            self._sessions.clear()
+            self._idle.clear()
             self._browser = self._playwright = None
         if self.settings.record_har and self.settings.record_har.exists():
             mask_har(self.settings.record_har, self._redactor())
@@ -297,6 +302,7 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
                 html_path.write_text(redactor.text("\n".join(parts)), encoding="utf-8")
                 await page.screenshot(path=self.diagnostics_dir / f"{stem}.png", timeout=5000,
                                       mask=[page.locator("input[type=password]")])
+            self._prune_diagnostics()
         except (BridgeError, OSError) as capture:
             log.warning("%s: could not save diagnostics: %s", self.system, capture)
             return
@@ -304,3 +310,11 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
         exc.message = f"{exc.message} [diagnostics: {html_path.with_suffix('.*')}]"
         exc.args = (exc.message,)
 
+    def _prune_diagnostics(self) -> None:
+        """Keep the newest `diagnostics_keep` failures of this system: a portal that fails
+        all night must not fill the disk."""
+        saved = sorted(self.diagnostics_dir.glob(f"{self.system}-*.html"),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in saved[self.settings.diagnostics_keep:]:
+            old.unlink(missing_ok=True)
+            old.with_suffix(".png").unlink(missing_ok=True)

@@ -80,7 +80,7 @@ class ListLoans(BrowserTool[CustomerLoansParams]):
     returns = "loan@1"
     many = True
     system = SYSTEM
-    cache_ttl_s = 60.0
+    cache_ttl_s = 30.0  # scraping costs ~0.25 s; a fresh application may lag by this much
     timeout_s = 20.0
     flow = CUSTOMER_LOANS
 
@@ -110,7 +110,7 @@ class GetLoanStatus(BrowserTool[LoanStatusParams]):
     Params = LoanStatusParams
     returns = "loan@1"
     system = SYSTEM
-    cache_ttl_s = 30.0
+    cache_ttl_s = 0.0  # the status question is "right now", e.g. just after an application
     timeout_s = 20.0
     flow = LOAN_STATUS
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,17 @@ def test_har_masking(tmp_path: Path) -> None:
 def test_bad_settings_are_a_config_error() -> None:
     with pytest.raises(ConfigError, match="invalid browser settings"):
         BrowserBridge.from_config("loans", {"base_url": "ftp://x"}, MemorySecretStore())
+
+
+async def test_old_diagnostics_are_pruned(tmp_path: Path) -> None:
+    bridge = BrowserBridge.from_config("loans", {
+        "base_url": "http://127.0.0.1:9", "diagnostics_dir": str(tmp_path),
+        "diagnostics_keep": 2}, MemorySecretStore())
+    for n in range(4):
+        (tmp_path / f"loans-x-{n}.html").write_text("x")
+        (tmp_path / f"loans-x-{n}.png").write_text("x")
+        os.utime(tmp_path / f"loans-x-{n}.html", (n, n))
+    (tmp_path / "other-x-0.html").write_text("another system's")
+    bridge._prune_diagnostics()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "loans-x-2.html", "loans-x-2.png", "loans-x-3.html", "loans-x-3.png", "other-x-0.html"]
