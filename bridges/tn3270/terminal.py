@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import py3270
 
-from bridges.errors import BridgeError, BridgeTimeout, ConnectError, ProtocolError
+from bridges.errors import BridgeError, BridgeTimeout, ConfigError, ConnectError, ProtocolError
 from bridges.tn3270.escape import key_action, position, quote
 from bridges.tn3270.screen import Screen
 
@@ -36,6 +36,9 @@ def map_py3270_errors(system: str, action: str = "s3270") -> Iterator[None]:
         raise error from exc
     except (py3270.WaitError, py3270.KeyboardStateError, py3270.FieldTruncateError) as exc:
         raise ProtocolError(f"{action}: {type(exc).__name__}: {exc}", system=system) from exc
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{action}: s3270 is not installed ({exc.filename})",
+                          system=system) from exc
     except (py3270.TerminatedError, BrokenPipeError, ValueError, UnicodeDecodeError,
             OSError) as exc:
         # py3270 raises ValueError when s3270's output ends (the process died) mid-reply.
@@ -122,4 +125,7 @@ class Terminal:
             with map_py3270_errors(self.system, "quit"):
                 self.emulator.terminate()
         except BridgeError:
-            self.emulator.app.sp.kill()  # s3270 is stuck: do not leave it behind
+            # s3270 is stuck or gone: kill it, and keep py3270's __del__ from trying again
+            self.emulator.app.sp.kill()
+            self.emulator.app.sp.wait(5)
+            self.emulator.is_terminated = True

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 from decimal import Decimal
 
+import pytest
+
+from adapters.core_banking import system_config
+from bridges.errors import ConfigError
+from bridges.secrets import MemorySecretStore
+from bridges.tn3270.terminal import Terminal
 from emulators.dataset import BankDataset
 from emulators.tn3270 import Tn3270Host
-from tests.support.servers import ServedApp
+from tests.support.servers import ServedApp, serve_gateway
 from tests.tn3270.conftest import expected_ledger
 
 
@@ -68,3 +75,20 @@ def test_support_agents_see_the_read_tools_only(gateway: ServedApp) -> None:
             "idempotency_key": "support-0001"})
     assert {"get_account_balance", "list_accounts"} <= names and "place_hold" not in names
     assert refused.status_code == 403
+
+
+def test_a_host_that_is_down_is_a_retriable_503(roles: dict[str, list[str]]) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    secrets = MemorySecretStore({"corebanking.password": "UNUSED00"})
+    with serve_gateway({"corebanking": system_config(port)}, roles, secrets) as served, \
+            served.client("support") as client:
+        reply = client.post("/tools/get_account_balance", json={"account_id": "1000000001"})
+    assert reply.status_code == 503, reply.text
+    assert reply.json()["error"]["retriable"] is True
+
+
+def test_missing_s3270_is_a_configuration_error(host: Tn3270Host) -> None:
+    with pytest.raises(ConfigError, match="not installed"):
+        Terminal("corebanking", executable="/nonexistent/s3270")
