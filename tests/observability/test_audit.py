@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from emulators.bankdb import SqliteBankDb
-from gateway.audit import GENESIS, chain_hash
-from tests.observability.conftest import ObservedFactory, call, trail
-from tests.support.servers import ServedApp
+from gateway.audit import GENESIS, AuditLog, Verdict, chain_hash
+from gateway.audit_tool import AuditBridge
+from tests.observability.conftest import ObservedFactory, call, runtime_of, trail
+from tests.support.servers import TEST_KEYS, ServedApp
 
 ACCOUNT = "1000000001"
+
+
+def audit_log(served: ServedApp) -> AuditLog:
+    bridge = runtime_of(served).bridges["audit"]
+    assert isinstance(bridge, AuditBridge)
+    return bridge.log
 
 
 def outcome(record: dict[str, object]) -> tuple[object, ...]:
@@ -154,3 +164,27 @@ def test_memory_store_when_no_state_dir(observed: ObservedFactory, tmp_path: Pat
         call(gateway, "list_products", {})
         assert [r["tool"] for r in trail(gateway)] == ["list_products"]
     assert not list(tmp_path.rglob("audit.sqlite3*"))
+
+
+async def test_concurrent_calls_keep_one_intact_chain(gateway: ServedApp) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+        responses = await asyncio.gather(*(
+            client.post("/tools/get_recent_transactions",
+                        json={"account_id": ACCOUNT, "limit": 1 + i % 7},
+                        headers={"Authorization": f"Bearer {TEST_KEYS[role]}"})
+            for i, role in enumerate(["support", "sales", "compliance"] * 10)))
+    assert sorted(r.status_code for r in responses) == [200] * 20 + [403] * 10
+    log = audit_log(gateway)
+    assert log.verify() == Verdict(30)
+    records = trail(gateway, limit=1000)
+    assert [r["seq"] for r in records] == list(range(30))
+    assert sorted(r["trace_id"] for r in records) == sorted(
+        r.headers["x-request-id"] for r in responses)
+
+
+def test_a_failing_audit_fails_the_call(gateway: ServedApp) -> None:
+    """Audit fails closed: a call that cannot be recorded is not answered as a success."""
+    audit_log(gateway).close()
+    response = call(gateway, "get_recent_transactions", {"account_id": ACCOUNT})
+    assert response.status_code == 500
+    assert response.json()["error"]["type"] == "internal_error"
