@@ -158,17 +158,13 @@ class Tn3270Host:
             inbound = parse_inbound(record)
         except InboundError as exc:
             log.debug("bad inbound record: %s", exc)
-            return Screen(self._current_map(session), {"message": "INVALID INPUT"})
+            return Screen(session.state, {"message": "INVALID INPUT"})  # state = its map
         if faults.expire_next > 0 or (session.state != "signon"
                                       and time.monotonic() - last > self.session_timeout_s):
             faults.expire_next = max(0, faults.expire_next - 1)
             return session.expire()
-        current = self.maps[self._current_map(session)]
+        current = self.maps[session.state]
         return session.handle(inbound.aid, current.read(inbound.fields, self.codec.decode))
-
-    @staticmethod
-    def _current_map(session: Session) -> str:
-        return session.state
 
     def disconnect_all(self) -> None:
         """Close every terminal connection (an outage, as the pool's health check sees it)."""
