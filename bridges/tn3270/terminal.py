@@ -91,22 +91,19 @@ class Terminal:
         lines = self.command(f"{actions} {wait} ReadBuffer(Ascii)".strip(), label)
         if self.emulator.status.connection_state == b"N":
             raise SessionLost("host closed the session", system=self.system)
-        cursor, locked = self._status()
-        with map_py3270_errors(self.system, "read screen"):
-            self.screen = Screen.from_buffer(lines, cursor, locked)
-        return self.screen
+        return self._parse(lines)
 
     def read(self) -> Screen:
-        lines = self.command("ReadBuffer(Ascii)", "read")
+        return self._parse(self.command("ReadBuffer(Ascii)", "read"))
+
+    def _parse(self, lines: list[bytes]) -> Screen:
         cursor, locked = self._status()
-        with map_py3270_errors(self.system, "read screen"):
-            self.screen = Screen.from_buffer(lines, cursor, locked)
+        self.screen = Screen.from_buffer(lines, cursor, locked)
         return self.screen
 
-    @staticmethod
-    def fill_actions(row: int, col: int, value: str) -> str:
+    def fill_actions(self, row: int, col: int, value: str) -> str:
         """Actions that replace a field's content: move, erase to end of field, type."""
-        actions = f"{position(row, col)} EraseEOF()"
+        actions = f"{position(row, col, self.rows)} EraseEOF()"
         return f"{actions} String({quote(value)})" if value else actions
 
     def press(self, key: str, timeout_s: float, pending: str = "") -> Screen:
