@@ -157,6 +157,10 @@ def test_only_compliance_and_admin_read_the_trail(gateway: ServedApp) -> None:
         assert status == (200 if allowed else 403), role
     bad = call(gateway, "get_audit_trail", {"since": "yesterday"}, role="compliance")
     assert bad.status_code == 422
+    # Reads of the audit trail are audited too, refused and failed ones included.
+    assert [(r["agent"], r["status"]) for r in trail(gateway) if r["tool"] == "get_audit_trail"
+            ] == [("compliance", 200), ("admin", 200), ("support", 403), ("sales", 403),
+                  ("compliance", 422)]
 
 
 def test_memory_store_when_no_state_dir(observed: ObservedFactory, tmp_path: Path) -> None:
