@@ -56,10 +56,13 @@ def test_application_is_written_once_per_key(loans_gateway: ServedApp,
         changed = http.post("/tools/submit_loan_application", json={**args, "amount": "9000"})
         control = http.post("/tools/submit_loan_application",
                             json={**args, "purpose": "Bad\ncontrol", "idempotency_key": "x" * 9})
+        euro = http.post("/tools/submit_loan_application",  # not representable in Latin-1
+                         json={**args, "purpose": "Prix 100 €", "idempotency_key": "y" * 9})
     assert first.status_code == 200, first.text
     assert again.status_code == 200 and again.json()["data"] == first.json()["data"]
     assert changed.status_code == 422  # the same key with other arguments
     assert control.status_code == 422  # control characters never reach the portal
+    assert euro.status_code == 422  # nor text its ISO-8859-1 forms would garble
     filed = [a for a in portal.state.applications.values() if a["customer_id"] == "C000007"]
     assert len(filed) == 1 and filed[0]["application_id"] == first.json()["data"][
         "application_id"]

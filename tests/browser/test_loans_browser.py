@@ -16,7 +16,17 @@ from adapters.loans.tools import (
 )
 from bridges.browser import BrowserBridge
 from bridges.errors import BridgeTimeout, MappingError, NotFound, ProtocolError
-from bridges.pageflow import Click, ExtractTable, Flow, FlowRun, Goto, Hook, PageRequest
+from bridges.pageflow import (
+    Click,
+    ExtractField,
+    ExtractTable,
+    Flow,
+    FlowRun,
+    Goto,
+    Hook,
+    PageRequest,
+    WaitFor,
+)
 from canonical.entities.loan import ApplicationV1, EligibilityV1, LoanV1
 from emulators.dataset import BankDataset
 from emulators.web import LoansPortal
@@ -143,6 +153,15 @@ async def test_session_expiry_mid_flow_signs_on_again(loans_bridge: BrowserBridg
     before = portal.state.logins
     await loans_bridge.exchange(PageRequest(flow))
     assert expired and portal.state.logins == before + 1
+
+
+async def test_wait_for_text_and_extract_a_field(loans_bridge: BrowserBridge) -> None:
+    flow = Flow("home", (
+        Goto("/main"), WaitFor(text="WELCOME TO LOANMASTER", frame="content"),
+        ExtractField("welcome", "#welcome", frame="content"),
+        ExtractField("absent", "#no-such-thing", required=False)))
+    result = await loans_bridge.exchange(PageRequest(flow))
+    assert result.fields == {"welcome": "WELCOME TO LOANMASTER 2000", "absent": None}
 
 
 async def test_per_step_timeout_on_the_slow_report(loans_bridge: BrowserBridge) -> None:
