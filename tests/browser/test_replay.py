@@ -8,7 +8,7 @@ import pytest
 
 from adapters.kit import ToolContext
 from adapters.loans.tools import GetLoanStatus, ListLoans
-from bridges.errors import AuthError, ConnectError
+from bridges.errors import AuthError, ConfigError, ConnectError
 from bridges.pageflow import Flow, Goto, PageRequest
 from bridges.recording import ReplayMiss
 from canonical import CanonicalModel
@@ -67,3 +67,12 @@ async def test_wrong_password_is_an_auth_error(portal: LoansPortal, tmp_path: Pa
         await bridge.close()
     html = Path(caught.value.detail["diagnostics"]).read_text(encoding="utf-8")
     assert "INVALID USER OR PASSWORD" in html and "wrong-password" not in html
+
+
+async def test_missing_chromium_is_a_config_error(portal: LoansPortal) -> None:
+    bridge = make_bridge(portal, executable_path="/nonexistent/chromium")
+    try:
+        with pytest.raises(ConfigError, match="cannot start Chromium"):
+            await bridge.open()
+    finally:
+        await bridge.close()
