@@ -42,7 +42,8 @@ def system_config(port: int | None, user: str = "MBRIDGE", **overrides: Any) -> 
         "password_secret": PASSWORD_SECRET,
         "screens": {k: v.model_dump() for k, v in SCREENS.items()},
         "signon": {"user_field": labelled("Userid . . . . :").model_dump(),
-                   "password_field": labelled("Password . . . :").model_dump()},
+                   "password_field": labelled("Password . . . :").model_dump(),
+                   "message_field": MESSAGE.model_dump()},
         "error_screen": ERROR_SCREEN.model_dump(), **overrides,
     }
 

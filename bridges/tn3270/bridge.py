@@ -31,6 +31,7 @@ class SignOn(BaseModel):
     password_field: FieldAt
     home: str = "menu"
     home_key: str = "CLEAR"
+    message_field: FieldAt | None = Field(default=None, description="Why a sign-on failed")
 
 
 class Tn3270Settings(BaseModel):
@@ -85,7 +86,8 @@ class Tn3270Bridge(BlockingBridge[FlowCall, FlowResult]):
             Fill(settings.signon.user_field, param="user"),
             Fill(settings.signon.password_field, param="password"),
             Press("ENTER"),
-            Wait(settings.signon.home, otherwise={settings.signon.screen: "auth"}),
+            Wait(settings.signon.home, otherwise={settings.signon.screen: "auth"},
+                 message=settings.signon.message_field),
         ), secret_params=frozenset({"password"}))
         self.cassette: Cassette | None = None
         self._record_lock = threading.Lock()

@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel
 
@@ -58,6 +58,7 @@ class Wait:
     screen: str
     otherwise: Mapping[str, ErrorKind] = field(default_factory=dict)
     timeout_s: float | None = None
+    message: FieldAt | None = None  # where the host says why, quoted in that error
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class FlowRun:
         self.pending: list[str] = []  # fills typed together with the next key
         self.committed = False
         self.result = FlowResult()
+        self.values: Mapping[str, str] = {}
 
     def execute(self, flow: Flow, values: Mapping[str, str]) -> FlowResult:
         self.values = values
@@ -179,7 +181,7 @@ class FlowRun:
         code, message = screen.read(spec.code), screen.read(spec.message)
         self.fail(spec.kinds.get(code, "fault"), f"host error {code}: {message}", code)
 
-    def fail(self, kind: ErrorKind, message: str, code: str | None = None) -> None:
+    def fail(self, kind: ErrorKind, message: str, code: str | None = None) -> NoReturn:
         error: BridgeError
         if kind == "not_found":
             error = NotFound(message, system=self.system)
@@ -203,8 +205,9 @@ class FlowRun:
                     return
                 for name, signature in others.items():
                     if screen.shows(signature):
+                        why = f": {screen.read(step.message)}" if step.message else ""
                         self.fail(step.otherwise[name], f"expected screen {step.screen!r}, "
-                                  f"host shows {name!r}: {screen.rows[-3].strip()[:78]}")
+                                  f"host shows {name!r}{why}")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 error = OutcomeUnknown if self.committed else BridgeTimeout

@@ -103,6 +103,7 @@ async def test_wrong_password_and_missing_permission_are_auth_errors(host: Tn327
         with pytest.raises(AuthError) as caught:
             await wrong.exchange(inquiry("1000000001"))
         assert "WRONG123" not in str(caught.value) and not caught.value.retriable
+        assert "INVALID USERID OR PASSWORD" in str(caught.value)
     finally:
         await wrong.close()
 
