@@ -9,29 +9,17 @@ thing; a field kind with no vectorized decoder uses the scalar codec for its col
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 
 from bridges.errors import ConfigError
+from bridges.records import vector
 from bridges.records.batch import FileSpec
-from bridges.records.codepages import decode_table
-from bridges.records.fields import (
-    NEGATIVE_NIBBLES,
-    VALID_SIGN_NIBBLES,
-    FieldCodec,
-    FieldDecodeError,
-    digit_tables,
-)
+from bridges.records.fields import FieldCodec, FieldDecodeError
 from bridges.records.layout import FieldError, Layout, Node
 from bridges.records.picture import Category, Usage
-
-Matrix = npt.NDArray[np.uint8]
-Mask = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.int64]
-POW10 = np.array([10 ** i for i in range(19)], dtype=np.int64)
+from bridges.records.vector import Ints, Mask, Matrix
 
 
 @dataclass
@@ -58,91 +46,6 @@ def arrow_type(codec: FieldCodec) -> pa.DataType:
     return pa.decimal128(pic.digits - pic.scale, 0)
 
 
-@lru_cache(maxsize=16)
-def _utf8_table(codepage: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    encoded = [ch.encode("utf-8") for ch in decode_table(codepage)]
-    lut = np.zeros((256, 4), dtype=np.uint8)
-    for byte, data in enumerate(encoded):
-        lut[byte, :len(data)] = list(data)
-    return lut, np.array([len(d) for d in encoded], dtype=np.int64)
-
-
-def _text(s: Matrix, codec: FieldCodec) -> pa.Array:
-    """Decode and drop trailing blanks, building the UTF-8 buffers of an Arrow string array."""
-    lut, lengths = _utf8_table(codec.codepage)
-    space = digit_tables(codec.codepage).space
-    rows, size = s.shape
-    content = s != space
-    keep_len = np.where(content.any(axis=1), size - np.argmax(content[:, ::-1], axis=1), 0)
-    keep = np.arange(size)[None, :] < keep_len[:, None]
-    flat = s[keep]
-    width = lengths[flat]
-    offsets = np.zeros(rows + 1, dtype=np.int64)
-    np.cumsum((lengths[s] * keep).sum(axis=1), out=offsets[1:])
-    out = np.empty(int(offsets[-1]), dtype=np.uint8)
-    start = np.cumsum(width) - width
-    for k in range(int(width.max(initial=0))):
-        sel = width > k
-        out[start[sel] + k] = lut[flat[sel], k]
-    if offsets[-1] < 2 ** 31:
-        return pa.StringArray.from_buffers(rows, pa.py_buffer(offsets.astype(np.int32)),
-                                           pa.py_buffer(out))
-    return pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(out))
-
-
-def _zoned(s: Matrix, codec: FieldCodec) -> tuple[Ints, Mask]:
-    t = digit_tables(codec.codepage)
-    digit = np.array(t.digit, dtype=np.int64)
-    sign = np.ones(len(s), dtype=np.int64)
-    bad = np.zeros(len(s), dtype=bool)
-    body = s
-    if codec.sign_separate:
-        sign_col = s[:, 0] if codec.sign_leading else s[:, -1]
-        body = s[:, 1:] if codec.sign_leading else s[:, :-1]
-        sign = np.where(sign_col == t.minus, -1, 1)
-        bad |= (sign_col != t.minus) & (sign_col != t.plus)
-        digits = digit[body]
-    else:
-        at = 0 if codec.sign_leading else body.shape[1] - 1
-        digits = digit[body]
-        punched = body[:, at]
-        digits[:, at] = np.array(t.punch_digit, dtype=np.int64)[punched]
-        sign = np.array(t.punch_sign, dtype=np.int64)[punched]
-        if not codec.picture.signed:
-            bad |= sign < 0
-    bad |= (digits < 0).any(axis=1)
-    if codec.blank_when_zero:
-        blank = (s == t.space).all(axis=1)
-        bad &= ~blank
-        digits[blank] = 0
-    value = (np.clip(digits, 0, 9) * POW10[digits.shape[1] - 1::-1]).sum(axis=1)
-    return value * sign, bad
-
-
-def _packed(s: Matrix, codec: FieldCodec) -> tuple[Ints, Mask]:
-    high, low = (s >> 4).astype(np.int64), (s & 0x0F).astype(np.int64)
-    nibbles = np.empty((len(s), s.shape[1] * 2 - 1), dtype=np.int64)
-    nibbles[:, 0::2] = high
-    nibbles[:, 1::2] = low[:, :-1]
-    sign = low[:, -1]
-    bad = (nibbles > 9).any(axis=1) | ~np.isin(sign, VALID_SIGN_NIBBLES)
-    value = (np.clip(nibbles, 0, 9) * POW10[nibbles.shape[1] - 1::-1]).sum(axis=1)
-    bad |= value >= 10 ** codec.picture.digits
-    negative = np.isin(sign, NEGATIVE_NIBBLES)
-    if not codec.picture.signed:
-        bad |= negative
-    return np.where(negative, -value, value), bad
-
-
-def _binary(s: Matrix, codec: FieldCodec) -> tuple[Ints, Mask]:
-    kind = "i" if codec.picture.signed else "u"
-    value = np.ascontiguousarray(s).view(f">{kind}{codec.size}").ravel().astype(np.int64)
-    bad = np.zeros(len(s), dtype=bool)
-    if codec.usage is Usage.BINARY:
-        bad = np.abs(value) >= 10 ** codec.picture.digits
-    return value, bad
-
-
 def _vectorizable(codec: FieldCodec) -> bool:
     pic = codec.picture
     if pic.category is not Category.NUMERIC:
@@ -166,6 +69,7 @@ def _column(s: Matrix, node: Node, rows: _Rows, template: str, base: Ints,
     codec = node.codec
     assert codec is not None
     dtype = arrow_type(codec)
+    s = np.ascontiguousarray(s)  # one pass over the records; then column work stays in cache
 
     def error(r: int, reason: str) -> None:
         errors.append((int(rows.record[r]), FieldError(
@@ -182,8 +86,12 @@ def _column(s: Matrix, node: Node, rows: _Rows, template: str, base: Ints,
                 error(r, str(exc))
         return pa.array(values, type=dtype)
     if codec.picture.category is not Category.NUMERIC:
-        return _text(s, codec)
-    decoder = {Usage.DISPLAY: _zoned, Usage.PACKED: _packed}.get(codec.usage, _binary)
+        text = vector.text_column(s, codec)
+        if text is not None:
+            return text
+        return pa.array([codec.decode(s[r].tobytes()) for r in range(len(s))], type=dtype)
+    decoder = {Usage.DISPLAY: vector.zoned, Usage.PACKED: vector.packed}.get(codec.usage,
+                                                                            vector.binary)
     value, bad = decoder(s, codec)
     for row in np.flatnonzero(bad):
         try:
