@@ -27,11 +27,12 @@ def expected_ledger(account_id: str) -> Decimal:
     return total
 
 
-def make_bridge(host: Tn3270Host, **overrides: Any) -> Tn3270Bridge:
+def make_bridge(host: Tn3270Host, password: str | None = None,
+                **overrides: Any) -> Tn3270Bridge:
     port = overrides.pop("port", host.port)
     config = {k: v for k, v in system_config(port, **overrides).items() if k != "bridge"}
-    user = config["user"]
-    secrets = MemorySecretStore({"corebanking.password": host.users[user].password})
+    password = password or host.users[config["user"]].password
+    secrets = MemorySecretStore({"corebanking.password": password})
     return Tn3270Bridge.from_config("corebanking", config, secrets)
 
 

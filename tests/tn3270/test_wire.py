@@ -97,8 +97,7 @@ async def test_wrong_password_and_missing_permission_are_auth_errors(host: Tn327
                                                         "amount": "1.00", "reason": "x"}))
     finally:
         await viewer.close()
-    wrong = make_bridge(host, warm_sessions=0)
-    wrong._secrets = type(wrong._secrets)({"corebanking.password": "WRONG123"})  # type: ignore[call-arg]
+    wrong = make_bridge(host, password="WRONG123", warm_sessions=0)
     try:
         with pytest.raises(AuthError) as caught:
             await wrong.exchange(inquiry("1000000001"))
