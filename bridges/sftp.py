@@ -329,6 +329,7 @@ class SftpBridge(BlockingBridge[Request, Reply]):
             have = part.stat().st_size if part.exists() else 0
             if have > size:
                 have = 0  # the remote file was replaced by a shorter one: start over
+            hasher = _sha256(part) if have else hashlib.sha256()
             with session.sftp.open(path, "rb") as fh, part.open("ab" if have else "wb") as out:
                 fh.seek(have)
                 fh.prefetch(size - have)
@@ -337,7 +338,8 @@ class SftpBridge(BlockingBridge[Request, Reply]):
                     if not chunk:
                         break
                     out.write(chunk)
-        digest = _sha256(part)
+                    hasher.update(chunk)  # while the prefetch thread keeps receiving
+        digest = hasher.hexdigest()
         got = part.stat().st_size
         if got != size or (request.sha256 and digest != request.sha256.lower()):
             part.unlink()
@@ -393,9 +395,10 @@ def _load_key(source: io.StringIO | Path, passphrase: str | None) -> paramiko.PK
     raise paramiko.SSHException(str(last))
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path) -> Any:
+    """A running sha256 over what an interrupted download already holds."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):
             digest.update(block)
-    return digest.hexdigest()
+    return digest
