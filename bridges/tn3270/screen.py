@@ -76,18 +76,17 @@ class Screen:
         except (ValueError, UnicodeDecodeError) as exc:
             raise ProtocolError(f"unreadable screen buffer: {exc}") from None
         starts = [(m.start(), a) for m, a in zip(_MARK.finditer(text), attributes, strict=True)]
-        cells = list(text.translate(_BLANK_CONTROLS))
-        width = 80
-        fields: list[ScreenField] = []
-        for i, (index, attribute) in enumerate(starts):
-            end = starts[i + 1][0] if i + 1 < len(starts) else len(cells)
-            first = index + 1
+        text = text.translate(_BLANK_CONTROLS)
+        bounds = [(index + 1, starts[i + 1][0] if i + 1 < len(starts) else len(text), attribute)
+                  for i, (index, attribute) in enumerate(starts)]
+        for first, end, attribute in bounds:
             if attribute & _DISPLAY == _HIDDEN:
-                cells[first:end] = [" "] * (end - first)
-            fields.append(ScreenField(first // width + 1, first % width + 1, end - first,
-                                      attribute, "".join(cells[first:end])))
-        rows = tuple("".join(cells[r:r + width]) for r in range(0, len(cells), width))
-        return cls(rows, tuple(fields), cursor, locked)
+                text = text[:first] + " " * (end - first) + text[end:]
+        width = 80
+        fields = tuple(ScreenField(first // width + 1, first % width + 1, end - first, attribute,
+                                   text[first:end]) for first, end, attribute in bounds)
+        rows = tuple(text[r:r + width] for r in range(0, len(text), width))
+        return cls(rows, fields, cursor, locked)
 
     def text(self, row: int, col: int, length: int) -> str:
         if not 1 <= row <= len(self.rows):
