@@ -187,8 +187,10 @@ class FlowRun:
             error = NotFound(message, system=self.system)
         elif kind == "auth":
             error = AuthError(message, system=self.system)
-        elif kind == "expired":
+        elif kind == "expired" and not self.committed:
             error = SessionLost(message, system=self.system)
+        elif kind == "expired":
+            error = OutcomeUnknown(f"{message} (after the write key)", system=self.system)
         else:
             error = RemoteFault(message, code=code, system=self.system)
         raise error
@@ -228,7 +230,7 @@ class FlowRun:
         try:
             screen = self.terminal.press(step.key, self.timeout_s, actions)
         except (SessionLost, BridgeTimeout) as exc:
-            if step.commit:
+            if step.commit or self.committed:  # a retry could write twice: never blindly
                 raise OutcomeUnknown(f"no answer after {step.key}: the write may or may not "
                                      f"have happened ({exc.message})", system=self.system) from exc
             raise

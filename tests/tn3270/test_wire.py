@@ -143,25 +143,28 @@ async def test_garbage_is_a_retriable_typed_error_never_a_wrong_answer(
         await quick.close()
 
 
+@pytest.mark.parametrize(("state", "aid"), [("hold", b"\x7d"), ("hold", b"\xf3")],
+                         ids=["drop-on-commit-key", "drop-after-commit"])
 async def test_a_write_is_not_retried_once_its_key_was_sent(
-        host: Tn3270Host, monkeypatch: pytest.MonkeyPatch) -> None:
+        host: Tn3270Host, monkeypatch: pytest.MonkeyPatch, state: str, aid: bytes) -> None:
     writer = make_bridge(host, warm_sessions=0, step_timeout_s=1.0)
     original = host._answer
 
-    async def drop_on_commit(telnet: Any, session: Any, record: bytes, last: float) -> Any:
-        if session.state == "hold" and record[:1] == b"\x7d":  # ENTER on the hold screen
-            raise ConnectionResetError("dropped after the commit key")
+    async def drop(telnet: Any, session: Any, record: bytes, last: float) -> Any:
+        if session.state == state and record[:1] == aid:
+            raise ConnectionResetError("dropped")
         return await original(telnet, session, record, last)
 
     try:
         await writer.exchange(inquiry("1000000001"))  # signed on, back at the menu
         holds = len(host.bank.placed)
-        monkeypatch.setattr(host, "_answer", drop_on_commit)
+        monkeypatch.setattr(host, "_answer", drop)
         with pytest.raises(OutcomeUnknown) as caught:
             await writer.exchange(FlowCall(PLACE_HOLD, {
-                "account_id": "1000000002", "amount": "1.00", "reason": "drop after commit"}))
+                "account_id": "1000000002", "amount": "1.00", "reason": "dropped write"}))
         assert not caught.value.retriable
-        assert len(host.bank.placed) == holds  # not sent a second time
+        # ENTER dropped: no hold; PF3 dropped: the one hold, and never a second
+        assert len(host.bank.placed) == holds + (aid == b"\xf3")
     finally:
         monkeypatch.undo()
         await writer.close()
