@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import Any
 
 from bridges.records import read_batch
 from emulators.dataset import BankDataset
 from emulators.sftp import SftpEmulator
 from emulators.sftp.settlement import PARTNERS, file_name
-from tests.support.servers import ServedApp
+from tests.support.servers import ServedApp, serve_gateway
 
 PAYMENTS = [
     {"debtor_account": "1000000001", "creditor_name": "ACME Supplies", "creditor_iban":
@@ -117,3 +118,28 @@ def test_compliance_may_not_submit_payments(gateway: ServedApp) -> None:
         reply = client.post("/tools/submit_payment_batch",
                             json={"payments": PAYMENTS, "idempotency_key": "pay-000000001"})
     assert reply.status_code in (403, 404)
+
+
+def test_settlement_and_database_report_the_same_transactions(
+        emulator: SftpEmulator, sqlite_bank: Any, roles: dict[str, list[str]]) -> None:
+    from tests.conftest import odbc_system
+    from tests.sftp.conftest import secrets_for, settings_for
+
+    day = emulator.published[-1]
+    rows = [r for p in PARTNERS for r in emulator.book.rows(p, day)]
+    account = max({r["account_id"] for r in rows},
+                  key=lambda a: sum(r["account_id"] == a for r in rows))
+    systems = {**odbc_system(sqlite_bank),
+               "settlements": {"bridge": "sftp", **settings_for(emulator)}}
+    with serve_gateway(systems, roles, secrets=secrets_for(emulator)) as served, \
+            served.client("compliance") as client:
+        batch = client.post("/tools/get_batch_transactions",
+                            json={"date": day.isoformat(), "account_id": account})
+        database = client.post("/tools/get_recent_transactions",
+                               json={"account_id": account, "since": day.isoformat(),
+                                     "limit": 500})
+    assert batch.status_code == 200 and database.status_code == 200, (batch.text, database.text)
+    same_day = [t for t in database.json()["data"] if t["booking_date"] == day.isoformat()]
+    assert batch.json()["data"], "the account has settled transactions that day"
+    key = lambda t: t["transaction_id"]  # noqa: E731
+    assert sorted(batch.json()["data"], key=key) == sorted(same_day, key=key)
