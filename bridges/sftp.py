@@ -26,7 +26,7 @@ from typing import Any
 import paramiko
 from pydantic import BaseModel, Field
 
-from bridges.base import BlockingBridge
+from bridges.base import BlockingBridge, Bridge
 from bridges.errors import (
     AuthError,
     BridgeTimeout,
@@ -402,3 +402,36 @@ def _sha256(path: Path) -> Any:
         while block := fh.read(1 << 20):
             digest.update(block)
     return digest
+
+
+# -- typed calls over `exchange`: they work with any bridge speaking these requests (the SFTP
+# bridge, a replay or a fake), and check what comes back.
+def _reply(reply: object, kind: type[Any], request: object) -> Any:
+    if not isinstance(reply, kind):
+        raise ProtocolError(f"{type(request).__name__}: expected {kind.__name__}, got "
+                            f"{type(reply).__name__}")
+    return reply
+
+
+async def list_folder(bridge: Bridge[Any, Any], folder: str) -> list[RemoteFile]:
+    request = ListFolder(folder)
+    files: list[RemoteFile] = _reply(await bridge.exchange(request), list, request)
+    return files
+
+
+async def read_file(bridge: Bridge[Any, Any], folder: str, name: str,
+                    max_bytes: int = 64 << 20) -> bytes:
+    request = ReadFile(folder, name, max_bytes)
+    data: bytes = _reply(await bridge.exchange(request), bytes, request)
+    return data
+
+
+async def download(bridge: Bridge[Any, Any], request: Download) -> Transferred:
+    done: Transferred = _reply(await bridge.exchange(request), Transferred, request)
+    return done
+
+
+async def upload(bridge: Bridge[Any, Any], folder: str, name: str, data: bytes) -> Transferred:
+    request = Upload(folder, name, data)
+    done: Transferred = _reply(await bridge.exchange(request), Transferred, request)
+    return done

@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bridges.base import Bridge
 from bridges.errors import BridgeError, NotFound
-from bridges.sftp import Download, ListFolder, ReadFile, RemoteFile, SftpBridge, Transferred
+from bridges.sftp import Download, RemoteFile, download, list_folder, read_file
 
 log = logging.getLogger(__name__)
 Event = dict[str, Any]
@@ -103,7 +104,7 @@ def local_name(file: RemoteFile) -> str:
 class InboundPoller:
     """Lists `folders`, downloads new files, ingests them via the ledger, emits events."""
 
-    def __init__(self, bridge: SftpBridge, ledger: Ledger, folders: list[str], workdir: Path,
+    def __init__(self, bridge: Bridge[Any, Any], ledger: Ledger, folders: list[str], workdir: Path,
                  ingest: Ingest, on_event: Callable[[Event], None]) -> None:
         self.bridge = bridge
         self.ledger = ledger
@@ -117,16 +118,14 @@ class InboundPoller:
         sidecar = file.name + CHECKSUM_SUFFIX
         if sidecar not in names:
             return None
-        text = await self.bridge.exchange(ReadFile(file.folder, sidecar, max_bytes=4096))
-        assert isinstance(text, bytes)
+        text = await read_file(self.bridge, file.folder, sidecar, max_bytes=4096)
         return text.decode("ascii", errors="replace").split()[0].lower()
 
     async def poll_once(self) -> list[str]:
         """Ingest every new file once; returns the keys ingested by this call."""
         done: list[str] = []
         for folder in self.folders:
-            listing = await self.bridge.exchange(ListFolder(folder))
-            assert isinstance(listing, list)
+            listing = await list_folder(self.bridge, folder)
             names = {f.name for f in listing}
             for file in listing:
                 if file.name.endswith(CHECKSUM_SUFFIX) or file.name.startswith(".") \
@@ -141,11 +140,10 @@ class InboundPoller:
         local = self.workdir / local_name(file)
         try:
             checksum = await self._checksum(file, names)
-            transferred = await self.bridge.exchange(
-                Download(file.folder, file.name, local, expected_size=file.size, sha256=checksum))
+            transferred = await download(self.bridge, Download(
+                file.folder, file.name, local, expected_size=file.size, sha256=checksum))
         except NotFound:
             return False  # gone between listing and download: the next poll decides
-        assert isinstance(transferred, Transferred)
         records = await asyncio.to_thread(self.ledger.ingest, file, transferred.sha256, local,
                                           self.ingest)
         with suppress(FileNotFoundError):

@@ -28,7 +28,7 @@ from adapters.settlements.files import (
 from bridges.errors import NotFound
 from bridges.records import encode_batch
 from bridges.records.framing import frame
-from bridges.sftp import ListFolder, ReadFile, RemoteFile, Transferred, Upload
+from bridges.sftp import RemoteFile, list_folder, read_file, upload
 from canonical import CanonicalModel, Money
 from canonical.entities.batch import BatchFileV1, BatchSubmissionV1
 
@@ -36,8 +36,7 @@ AccountId = Annotated[str, Field(pattern=r"^\d{10}$", description="10-digit acco
 
 
 async def _listing(ctx: ToolContext, folder: str) -> list[RemoteFile]:
-    files = await ctx.bridge(SYSTEM).exchange(ListFolder(folder))
-    assert isinstance(files, list)
+    files = await list_folder(ctx.bridge(SYSTEM), folder)
     return [f for f in files if f.name.endswith(".DAT") and not f.name.startswith(".")]
 
 
@@ -123,9 +122,7 @@ class GetBatchTransactions(Tool[BatchTransactionsParams]):
     ):
         out: list[CanonicalModel] = []
         for partner, name in await self._files(params, ctx):
-            data = await ctx.bridge(SYSTEM).exchange(
-                ReadFile(PARTNERS[partner].folder, name))
-            assert isinstance(data, bytes)
+            data = await read_file(ctx.bridge(SYSTEM), PARTNERS[partner].folder, name)
             records, reader = decode_settlement(partner, data)
             for bad in reader.quarantined:
                 problem = bad.problem()["errors"][0]
@@ -182,8 +179,7 @@ class SubmitPaymentBatch(Tool[SubmitPaymentBatchParams]):
                                    "PAY-CREATED": now.strftime("%Y-%m-%dT%H:%M:%SZ")})
         data = b"".join(frame(records, spec.format))
         name = f"PAY_{batch_id}.DAT"
-        done = await ctx.bridge(SYSTEM).exchange(Upload(OUTBOUND_FOLDER, name, data))
-        assert isinstance(done, Transferred)
+        done = await upload(ctx.bridge(SYSTEM), OUTBOUND_FOLDER, name, data)
         sums: dict[str, Decimal] = defaultdict(Decimal)
         for p in params.payments:
             sums[p.currency] += p.amount

@@ -25,7 +25,8 @@ from tests.records.test_layout import CB
 def record_path(data: bytes, layout: Layout, length: int | None = None) -> (
     tuple[list[dict[str, Any]], list[tuple[int, FieldError]]]
 ):
-    values, errors = [], []
+    values: list[dict[str, Any]] = []
+    errors: list[tuple[int, FieldError]] = []
     for index, (_, raw) in enumerate(read_records(io.BytesIO(data), "fixed",
                                                   length or layout.size)):
         v, e, _ = layout.decode(raw)

@@ -125,3 +125,19 @@ def test_kill_9_mid_file_then_restart_ingests_everything_exactly_once(
     assert len(settled) == sum(len(v) for v in files.values())  # nothing lost or doubled
     events = [json.loads(line) for line in Path(config["events"]).read_text().splitlines()]
     assert sorted(e["file_id"] for e in events) == sorted(files)
+
+
+async def test_checksum_sidecar_mismatch_ingests_nothing(
+        bridge: SftpBridge, emulator: SftpEmulator, tmp_path: Path) -> None:
+    from bridges.errors import ProtocolError
+
+    outbox = emulator.root / "clearing" / "outbox"
+    target = sorted(outbox.glob("*.DAT"))[0]
+    (outbox / (target.name + ".sha256")).write_text("0" * 64 + "  " + target.name + "\n")
+    ledger = Ledger(tmp_path / "ledger.db")
+    poller = InboundPoller(bridge, ledger, FOLDERS[:1], tmp_path / "w",
+                           lambda f, p, c: 1, lambda e: None)
+    with pytest.raises(ProtocolError, match="sha256"):
+        await poller.poll_once()
+    assert ledger.conn.execute("SELECT count(*) FROM processed_files").fetchone() == (0,)
+    ledger.close()
