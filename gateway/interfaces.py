@@ -16,27 +16,37 @@ from starlette.routing import Route
 
 from adapters.kit import Tool
 from gateway.auth import Caller
+from gateway.events.routes import event_routes
+from gateway.events.service import EventService
 from gateway.jobs import JobService
 from gateway.jobs.routes import job_routes
 from gateway.mcp import McpDoor
 from gateway.runtime import Runtime
+from gateway.webhooks import SECRET_NAME, WebhookSender
 
 
 class AgentInterfaces:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.jobs = JobService(runtime)
+        key = runtime.secrets.lookup(SECRET_NAME)
+        self.webhooks = WebhookSender(key.get_secret_value().encode()) if key else None
+        self.jobs = JobService(runtime, self.webhooks)
+        self.events = EventService(runtime, self.webhooks)
         self.mcp = McpDoor(runtime, self.jobs)
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(job_routes(self.jobs))
+        app.include_router(event_routes(self.events))
         app.router.routes.append(Route("/mcp", self.mcp, methods=["GET", "POST", "DELETE"],
                                        include_in_schema=False))
 
     @asynccontextmanager
     async def run(self) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            if self.webhooks is not None:
+                stack.push_async_callback(self.webhooks.close)
             await stack.enter_async_context(self.jobs.run())
+            await stack.enter_async_context(self.events.run())
             await stack.enter_async_context(self.mcp.run())
             yield
 

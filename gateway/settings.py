@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     trace_exporter: Literal["none", "console", "otlp", "memory"] = Field(
         default="none", description="Where OpenTelemetry spans go (memory: tests)")
     otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces URL")
+    events_poll_s: float = Field(default=2.0, gt=0,
+                                 description="How often change feeds poll the legacy systems")
 
     @model_validator(mode="after")
     def _demo_keys_only_in_demo(self) -> Settings:

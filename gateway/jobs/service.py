@@ -52,7 +52,8 @@ class NotYourJob(UnknownTool):
 
 
 class JobService:
-    def __init__(self, runtime: Runtime, workers: int = 2) -> None:
+    def __init__(self, runtime: Runtime, webhooks: WebhookSender | None,
+                 workers: int = 2) -> None:
         self.runtime = runtime
         settings = runtime.settings
         self.store = JobStore(settings.state_dir / "jobs.sqlite3" if settings.state_dir
@@ -61,8 +62,7 @@ class JobService:
         self.wakeup = asyncio.Event()
         self.running: dict[str, asyncio.Task[None]] = {}
         self.cancelled: set[str] = set()  # running jobs stopped by DELETE, not by shutdown
-        key = runtime.secrets.lookup(SECRET_NAME)
-        self.webhooks = WebhookSender(key.get_secret_value().encode()) if key else None
+        self.webhooks = webhooks
 
     # -- doors -----------------------------------------------------------------------------
 
@@ -117,8 +117,6 @@ class JobService:
             for task in loops:
                 with suppress(asyncio.CancelledError):
                     await task
-            if self.webhooks:
-                await self.webhooks.close()
             self.store.close()
 
     async def recover(self) -> None:

@@ -1,0 +1,46 @@
+"""Change feeds of the bank database (ODBC): the transaction history's change counter.
+
+TXNHIST.CHG_SEQ is bumped on every insert or update, as a DB2 shop's replication column
+would be; the feed reads rows above the last counter it saw, in counter order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.core_transactions import SYSTEM, TXN_COLUMNS, TXN_SELECT, transaction_from_row
+from adapters.kit import Tool, ToolContext
+from adapters.kit.feed import ChangeFeed, FeedEvent
+from adapters.kit.sql import fetch_rows
+from bridges.odbc import ColumnType, Statement
+from canonical.entities.events import TransactionChangedV1
+
+BATCH = 500
+LAST_CHANGE = Statement("SELECT MAX(CHG_SEQ) AS LAST_SEQ FROM TXNHIST",
+                        {"LAST_SEQ": ColumnType.INTEGER})
+CHANGED = Statement(
+    TXN_SELECT.replace("SELECT ", "SELECT t.CHG_SEQ, ", 1)
+    + "WHERE t.CHG_SEQ > ? ORDER BY t.CHG_SEQ", {**TXN_COLUMNS, "CHG_SEQ": ColumnType.INTEGER})
+
+
+class TransactionChanges(ChangeFeed):
+    name = "bankdb.transactions"
+    event = "transaction_changed@1"
+    system = SYSTEM
+    visible_with = "get_recent_transactions"
+
+    async def poll(self, position: str | None, ctx: ToolContext) -> (
+        tuple[list[FeedEvent], str | None]
+    ):
+        if position is None:
+            rows = await fetch_rows(ctx, SYSTEM, LAST_CHANGE, ())
+            return [], str(rows[0]["LAST_SEQ"] or 0)
+        rows = await fetch_rows(ctx, SYSTEM, CHANGED, (int(position),), BATCH)
+        events = [FeedEvent(key=f"{self.name}:{row['CHG_SEQ']}", data=TransactionChangedV1(
+            change_seq=row["CHG_SEQ"], transaction=transaction_from_row(row),
+            detected_at=ctx.now())) for row in rows]
+        return events, str(rows[-1]["CHG_SEQ"]) if rows else position
+
+
+TOOLS: list[type[Tool[Any]]] = []  # this module only declares feeds
+FEEDS: list[type[ChangeFeed]] = [TransactionChanges]

@@ -1,0 +1,24 @@
+"""Legacy change events: what changed on the legacy side, each a versioned canonical model."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from canonical.base import AwareDatetime, CanonicalModel
+from canonical.entities.transaction import TransactionV1
+from canonical.registry import registry
+
+
+@registry.register
+class TransactionChangedV1(CanonicalModel):
+    """A row of the transaction history was added or changed (its change sequence moved)."""
+
+    entity = "transaction_changed"
+    schema_version = 1
+
+    version: Literal[1] = 1
+    change_seq: int = Field(ge=1, description="The legacy change counter that moved")
+    transaction: TransactionV1 = Field(description="The transaction as it is now")
+    detected_at: AwareDatetime

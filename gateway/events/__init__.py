@@ -1,0 +1,1 @@
+"""Legacy change events: feeds polled into an event log, served as SSE and webhooks."""
