@@ -13,20 +13,18 @@ import hashlib
 import io
 import os
 import queue
-import re
 import socket
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import paramiko
 from pydantic import BaseModel, Field
 
-from bridges.base import BlockingBridge, Bridge
+from bridges.base import BlockingBridge
 from bridges.errors import (
     AuthError,
     BridgeTimeout,
@@ -37,27 +35,28 @@ from bridges.errors import (
     RemoteFault,
 )
 from bridges.secrets import SecretStore
+from bridges.sftp_requests import (
+    NAME_PATTERN,
+    Download,
+    ListFolder,
+    ReadFile,
+    RemoteFile,
+    Reply,
+    Request,
+    Transferred,
+    Upload,
+    check_folder,
+    check_name,
+    download,
+    list_folder,
+    read_file,
+    upload,
+)
 
+__all__ = ["Download", "ListFolder", "ReadFile", "RemoteFile", "SftpBridge", "SftpSettings",
+           "Transferred", "Upload", "check_folder", "check_name", "download", "fingerprint",
+           "list_folder", "map_paramiko_errors", "read_file", "upload"]
 CHUNK = 256 * 1024
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
-
-
-def check_name(name: str) -> str:
-    """A remote file name we will touch: one path component, no traversal, no NUL."""
-    if not _NAME.match(name) or ".." in name:
-        raise ProtocolError(f"unsafe remote file name {name!r}")
-    return name
-
-
-def check_folder(folder: str) -> str:
-    """A relative remote folder: components checked like names; no absolute path."""
-    if folder.startswith("/") or "\x00" in folder or "\\" in folder:
-        raise ConfigError(f"remote folder {folder!r} must be relative")
-    parts = [p for p in folder.split("/") if p]
-    for part in parts:
-        if not _NAME.match(part) or ".." in part:
-            raise ConfigError(f"unsafe remote folder {folder!r}")
-    return "/".join(parts)
 
 
 def fingerprint(key: paramiko.PKey) -> str:
@@ -80,62 +79,6 @@ class SftpSettings(BaseModel):
     pool_size: int = Field(default=2, ge=1, le=16)
     connect_timeout_s: float = Field(default=10.0, gt=0)
     timeout_s: float = Field(default=30.0, gt=0)
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    folder: str
-    name: str
-    size: int
-    mtime: int
-
-    @property
-    def path(self) -> str:
-        return f"{self.folder}/{self.name}" if self.folder else self.name
-
-
-@dataclass(frozen=True)
-class ListFolder:
-    folder: str
-
-
-@dataclass(frozen=True)
-class Download:
-    """Fetch `folder/name` into `local` (resuming a `.part` left by an earlier attempt)."""
-
-    folder: str
-    name: str
-    local: Path
-    expected_size: int | None = None
-    sha256: str | None = None
-
-
-@dataclass(frozen=True)
-class ReadFile:
-    folder: str
-    name: str
-    max_bytes: int = 64 << 20
-
-
-@dataclass(frozen=True)
-class Upload:
-    """Write `data` as `folder/name`: to a temporary name first, then renamed."""
-
-    folder: str
-    name: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class Transferred:
-    path: str
-    size: int
-    sha256: str
-    resumed_from: int = 0
-
-
-Request = ListFolder | Download | ReadFile | Upload
-Reply = list[RemoteFile] | Transferred | bytes
 
 
 @contextmanager
@@ -298,7 +241,7 @@ class SftpBridge(BlockingBridge[Request, Reply]):
             entries = session.sftp.listdir_attr(self._remote(folder) or ".")
         files = [RemoteFile(folder, e.filename, e.st_size or 0, e.st_mtime or 0)
                  for e in entries
-                 if _NAME.match(e.filename) and ".." not in e.filename
+                 if NAME_PATTERN.match(e.filename) and ".." not in e.filename
                  and e.st_mode is not None and (e.st_mode & 0o170000) == 0o100000]
         return sorted(files, key=lambda f: f.name)
 
@@ -402,36 +345,3 @@ def _sha256(path: Path) -> Any:
         while block := fh.read(1 << 20):
             digest.update(block)
     return digest
-
-
-# -- typed calls over `exchange`: they work with any bridge speaking these requests (the SFTP
-# bridge, a replay or a fake), and check what comes back.
-def _reply(reply: object, kind: type[Any], request: object) -> Any:
-    if not isinstance(reply, kind):
-        raise ProtocolError(f"{type(request).__name__}: expected {kind.__name__}, got "
-                            f"{type(reply).__name__}")
-    return reply
-
-
-async def list_folder(bridge: Bridge[Any, Any], folder: str) -> list[RemoteFile]:
-    request = ListFolder(folder)
-    files: list[RemoteFile] = _reply(await bridge.exchange(request), list, request)
-    return files
-
-
-async def read_file(bridge: Bridge[Any, Any], folder: str, name: str,
-                    max_bytes: int = 64 << 20) -> bytes:
-    request = ReadFile(folder, name, max_bytes)
-    data: bytes = _reply(await bridge.exchange(request), bytes, request)
-    return data
-
-
-async def download(bridge: Bridge[Any, Any], request: Download) -> Transferred:
-    done: Transferred = _reply(await bridge.exchange(request), Transferred, request)
-    return done
-
-
-async def upload(bridge: Bridge[Any, Any], folder: str, name: str, data: bytes) -> Transferred:
-    request = Upload(folder, name, data)
-    done: Transferred = _reply(await bridge.exchange(request), Transferred, request)
-    return done

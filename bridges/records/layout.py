@@ -161,8 +161,12 @@ class Layout:
     def from_copybook(cls, text: str, codepage: str = "cp037", record: str | None = None,
                       source_format: SourceFormat = "auto") -> Layout:
         """The named 01 record (default: the first) of a copybook's text."""
-        return layouts(text, codepage, source_format)[record] if record else \
-            next(iter(layouts(text, codepage, source_format).values()))
+        records = layouts(text, codepage, source_format)
+        if record is None:
+            return next(iter(records.values()))
+        if record.upper() not in records:
+            raise CopybookError(f"no 01 record {record!r}; the copybook has {list(records)}")
+        return records[record.upper()]
 
     # -- structure -----------------------------------------------------------------------
     def leaves(self, node: Node | None = None, prefix: str = "") -> Iterator[tuple[str, Node]]:
