@@ -20,6 +20,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.cli_audit import audit_app
 from gateway.cli_batch import batch_app
+from gateway.cli_tools import follow_job, tools_export
 from gateway.demo import demo_settings, start_emulators
 from gateway.logs import configure_logging
 from gateway.runtime import Runtime
@@ -31,6 +32,7 @@ emulators_app = typer.Typer(help="Run the mock legacy systems.", no_args_is_help
 tools_app = typer.Typer(help="Inspect the tools a gateway offers.", no_args_is_help=True)
 app.add_typer(emulators_app, name="emulators")
 app.add_typer(tools_app, name="tools")
+tools_app.command("export")(tools_export)
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
 
@@ -158,6 +160,8 @@ def call(
     """Call one tool and print its ToolResult (or error) as JSON."""
     with _client(url, key) as client:
         response = client.post(f"/tools/{tool}", json=parse_pairs(pairs or []))
+        if response.status_code == 202:  # a long-running tool: follow its job
+            raise typer.Exit(follow_job(client, response.json()))
     typer.echo(json.dumps(response.json(), indent=2, ensure_ascii=False))
     if response.status_code != 200:
         raise typer.Exit(1)
