@@ -6,10 +6,16 @@ import json
 
 import httpx
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 from canonical import registry
-from tests.agents.conftest import McpConnect
-from tests.support.servers import ServedApp
+from emulators.smtp import MailServer
+from gateway.observe import CallRecord
+from gateway.runtime import Runtime
+from tests.agents.conftest import McpConnect, wait_job
+from tests.support.servers import TEST_KEYS, ServedApp
 
 
 async def test_tools_list_is_what_the_caller_may_call_with_the_same_schemas(
@@ -74,3 +80,45 @@ def test_no_or_bad_key_is_refused_before_mcp(gateway: ServedApp, key: str | None
         "jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "unauthenticated"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.records: list[CallRecord] = []
+
+    async def observe(self, record: CallRecord) -> None:
+        self.records.append(record)
+
+
+async def test_mcp_calls_go_through_the_one_observed_pipeline(
+        gateway: ServedApp, mcp_client: McpConnect) -> None:
+    recorder = Recorder()
+    runtime: Runtime = gateway.server.config.app.state.runtime  # type: ignore[attr-defined]
+    runtime.add_observer(recorder)
+    try:
+        async with mcp_client("sales") as client:
+            await client.call_tool("get_product_price", {"product_code": "LN-PERS"})
+            await client.call_tool("get_recent_transactions", {"account_id": "1000000001"})
+    finally:
+        runtime.observers.remove(recorder)
+    ok, denied = recorder.records
+    assert (ok.agent, ok.tool, ok.outcome, ok.status) == ("sales", "get_product_price", "ok", 200)
+    assert (denied.decision, denied.status) == ("deny", 403)
+
+
+async def test_a_long_running_tool_over_mcp_answers_a_job_ticket(
+        job_gateway: ServedApp, mail: MailServer) -> None:
+    headers = {"Authorization": f"Bearer {TEST_KEYS['sales']}"}
+    async with create_mcp_http_client(headers=headers) as http, Client(
+            streamable_http_client(f"{job_gateway.url}/mcp", http_client=http)) as client:
+        listed = {t.name: t for t in (await client.list_tools()).tools}
+        assert listed["send_proposal_email"].output_schema["required"] == [
+            "job_id", "state", "status_url"]
+        result = await client.call_tool("send_proposal_email", {
+            "customer_id": "C000001", "product_code": "SAV-FLEX", "message": "Over MCP."})
+    ticket = result.structured_content
+    with job_gateway.client("sales") as http_client:
+        job = wait_job(http_client, ticket["job_id"])
+    assert job["state"] == "succeeded"
+    assert any(m.message["Message-ID"] == job["result"]["data"]["message_id"]
+               for m in mail.messages())
