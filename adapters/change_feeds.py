@@ -1,19 +1,24 @@
-"""Change feeds of the bank database (ODBC): the transaction history's change counter.
+"""Change feeds: the transaction history's change counter (ODBC), new settlement files (SFTP).
 
 TXNHIST.CHG_SEQ is bumped on every insert or update, as a DB2 shop's replication column
-would be; the feed reads rows above the last counter it saw, in counter order.
+would be; that feed reads rows above the last counter it saw, in counter order. The SFTP
+server has no change log at all: that feed compares listings with the names it has seen.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from adapters.core_transactions import SYSTEM, TXN_COLUMNS, TXN_SELECT, transaction_from_row
 from adapters.kit import Tool, ToolContext
 from adapters.kit.feed import ChangeFeed, FeedEvent
 from adapters.kit.sql import fetch_rows
+from adapters.settlements.files import SYSTEM as SETTLEMENTS
+from adapters.settlements.tools import ListBatchFiles, ListBatchFilesParams
 from bridges.odbc import ColumnType, Statement
-from canonical.entities.events import TransactionChangedV1
+from canonical.entities.batch import BatchFileV1
+from canonical.entities.events import BatchFileArrivedV1, TransactionChangedV1
 
 BATCH = 500
 LAST_CHANGE = Statement("SELECT MAX(CHG_SEQ) AS LAST_SEQ FROM TXNHIST",
@@ -42,5 +47,26 @@ class TransactionChanges(ChangeFeed):
         return events, str(rows[-1]["CHG_SEQ"]) if rows else position
 
 
+class BatchFileArrivals(ChangeFeed):
+    name = "settlements.inbound"
+    event = "batch_file_arrived@1"
+    system = SETTLEMENTS
+    visible_with = "list_batch_files"
+
+    async def poll(self, position: str | None, ctx: ToolContext) -> (
+        tuple[list[FeedEvent], str | None]
+    ):
+        listed = await ListBatchFiles().run(ListBatchFilesParams(), ctx)
+        files = [f for f in listed if isinstance(f, BatchFileV1) and f.direction == "inbound"]
+        seen = set(json.loads(position)) if position is not None else None
+        events = [] if seen is None else [
+            FeedEvent(key=f"{self.name}:{f.file_id}",
+                      data=BatchFileArrivedV1(file=f, detected_at=ctx.now()))
+            for f in sorted(files, key=lambda f: (f.modified_at, f.file_id))
+            if f.file_id not in seen]
+        # Names still listed: a partner's cleanup does not grow the position forever.
+        return events, json.dumps(sorted(f.file_id for f in files))
+
+
 TOOLS: list[type[Tool[Any]]] = []  # this module only declares feeds
-FEEDS: list[type[ChangeFeed]] = [TransactionChanges]
+FEEDS: list[type[ChangeFeed]] = [TransactionChanges, BatchFileArrivals]

@@ -68,7 +68,6 @@ def start_settlements(stack: ExitStack, workdir: Path) -> SystemsConfig:
                             "private_key_secret": "settlements.private_key"}}
 
 
-# One starter per emulator; each returns the systems (bridge configs) it serves.
 def start_mail(stack: ExitStack, workdir: Path) -> SystemsConfig:
     """The bank's mail relay (SMTP); its generated password reaches the bridge via env."""
     mail = stack.enter_context(MailServer())
@@ -77,6 +76,7 @@ def start_mail(stack: ExitStack, workdir: Path) -> SystemsConfig:
     return {"mail": proposals.system_config(mail.port, MAIL_USERNAME)}
 
 
+# One starter per emulator; each returns the systems (bridge configs) it serves.
 DEMO_EMULATORS: list[EmulatorStarter] = [start_bankdb, start_corebanking, start_loans_portal,
                                          start_soap, start_settlements, start_mail]
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from canonical.base import AwareDatetime, CanonicalModel
+from canonical.entities.batch import BatchFileV1
 from canonical.entities.transaction import TransactionV1
 from canonical.registry import registry
 
@@ -21,4 +22,16 @@ class TransactionChangedV1(CanonicalModel):
     version: Literal[1] = 1
     change_seq: int = Field(ge=1, description="The legacy change counter that moved")
     transaction: TransactionV1 = Field(description="The transaction as it is now")
+    detected_at: AwareDatetime
+
+
+@registry.register
+class BatchFileArrivedV1(CanonicalModel):
+    """A partner dropped a new settlement file on the SFTP server."""
+
+    entity = "batch_file_arrived"
+    schema_version = 1
+
+    version: Literal[1] = 1
+    file: BatchFileV1 = Field(description="The file, as list_batch_files shows it")
     detected_at: AwareDatetime

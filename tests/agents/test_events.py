@@ -14,6 +14,7 @@ import pytest
 
 from bridges.secrets import MemorySecretStore
 from emulators.bankdb import SqliteBankDb
+from emulators.sftp import SftpEmulator
 from gateway.webhooks import verify
 from tests.agents.conftest import WEBHOOK_KEY
 from tests.agents.receiver import Receiver
@@ -179,3 +180,24 @@ def test_a_restarted_gateway_neither_repeats_nor_loses_changes(
         [next_event] = Sse(stream).read(1)
     assert seen["data"]["data"]["transaction"]["transaction_id"] == before
     assert next_event["data"]["data"]["transaction"]["transaction_id"] == during
+
+
+def test_a_new_settlement_file_on_sftp_is_an_event(
+        tmp_path: Path, roles: dict[str, list[str]]) -> None:
+    with SftpEmulator(tmp_path / "sftp", initial_days=1, pending_days=1) as sftp:
+        systems = {"settlements": {"bridge": "sftp", **sftp.connection(),
+                                   "private_key_secret": "settlements.private_key"}}
+        secrets = MemorySecretStore({"settlements.private_key": sftp.client_key_pem()})
+        with serve_gateway(systems, roles, secrets=secrets, events_poll_s=0.05) as gateway:
+            with gateway.client("support") as support:
+                assert support.get("/events", params={"types": "batch_file_arrived@1"}
+                                   ).status_code == 403
+            with gateway.client("compliance") as client, client.stream(
+                    "GET", "/events", params={"types": "batch_file_arrived@1"}) as stream:
+                day = sftp.publish_next()
+                assert day is not None
+                arrived = Sse(stream).read(2)
+    files = {e["data"]["data"]["file"]["file_id"] for e in arrived}
+    stamp = day.strftime("%Y%m%d")
+    assert len(files) == 2 and all(stamp in f for f in files)
+    assert {e["data"]["data"]["file"]["partner"] for e in arrived} == {"clearing", "cardnet"}
