@@ -113,7 +113,7 @@ class _Session:
     context: BrowserContext
     page: Page
     signed_on: bool = False
-    settled: bool = True  # the last flow ended cleanly: the page is where it says it is
+    settled: bool = True  # the last flow ended cleanly (not failed, not cancelled)
 
 
 class BrowserBridge(Bridge[PageRequest, PageResult]):
@@ -262,15 +262,14 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
 
     async def _run_signed_on(self, session: _Session, request: PageRequest) -> PageResult:
         """Run the flow; when the portal ended our session, sign on once more and rerun it."""
+        if not session.settled:
+            await self._fresh_page(session)
         for attempt in (1, 2):
+            session.settled = False  # until the flow ends cleanly
             if not session.signed_on:
                 await self._sign_on(session)
             try:
                 run = self._run(session, dict(request.args), request.flow.step_timeout_s)
-                run.may_stay = session.settled
-                # Until this flow ends cleanly (not failed, not cancelled) the page may still
-                # be loading something: the next flow must navigate afresh, which cancels it.
-                session.settled = False
                 result = await run.run(request.flow)
                 session.settled = True
                 return result
@@ -282,30 +281,49 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
                 log.info("%s: session expired, signing on again", self.system)
         raise AssertionError("unreachable")
 
+    async def _fresh_page(self, session: _Session) -> None:
+        """The last flow failed or was cancelled: its page may still be loading something
+        that would interrupt our next navigation. Continue on a new page of the same context
+        (the session cookie stays) and close the old one without waiting on it for long."""
+        old, session.page = session.page, await session.context.new_page()
+        session.settled = True
+        try:
+            with self._errors():
+                await asyncio.wait_for(old.close(), timeout=5)
+        except (BridgeError, TimeoutError) as exc:
+            log.warning("%s: an abandoned page did not close: %r", self.system, exc)
+
     async def _attach_diagnostics(self, exc: BridgeError, session: _Session, flow: Flow) -> None:
         """Save a screenshot and the HTML (top page and frames), secrets masked; name them in
         the error. Best effort: a page too broken to capture must not hide the real error."""
-        if session.page.is_closed():
+        page = session.page
+        if page.is_closed():
             return
         stem = f"{self.system}-{flow.name}-{time.strftime('%Y%m%dT%H%M%S')}-" \
                f"{next(self._failures)}"
-        redactor = self._redactor()
-        page = session.page
+        html_path = self.diagnostics_dir / f"{stem}.html"
+        parts = []
+        for frame in page.frames:  # the top page first, then its frames
+            try:
+                with self._errors():
+                    parts.append(f"<!-- frame {frame.name!r} {frame.url} -->\n"
+                                 f"{await frame.content()}")
+            except BridgeError as missing:  # e.g. still navigating when the flow failed
+                parts.append(f"<!-- frame {frame.name!r} {frame.url}: {missing.message} -->")
         try:
             self.diagnostics_dir.mkdir(parents=True, exist_ok=True)
-            html_path = self.diagnostics_dir / f"{stem}.html"
+            html_path.write_text(self._redactor().text("\n".join(parts)), encoding="utf-8")
             with self._errors():
-                parts = [f"<!-- page {page.url} -->\n{await page.content()}"]
-                for frame in page.frames[1:]:
-                    parts.append(f"<!-- frame {frame.name} {frame.url} -->\n"
-                                 f"{await frame.content()}")
-                html_path.write_text(redactor.text("\n".join(parts)), encoding="utf-8")
-                await page.screenshot(path=self.diagnostics_dir / f"{stem}.png", timeout=5000,
+                await page.screenshot(path=html_path.with_suffix(".png"), timeout=5000,
                                       mask=[page.locator("input[type=password]")])
-            self._prune_diagnostics()
         except (BridgeError, OSError) as capture:
-            log.warning("%s: could not save diagnostics: %s", self.system, capture)
+            log.warning("%s: diagnostics incomplete: %s", self.system, capture)
+        if not html_path.exists():
             return
+        try:
+            self._prune_diagnostics()
+        except OSError as prune:
+            log.warning("%s: could not prune diagnostics: %s", self.system, prune)
         exc.detail["diagnostics"] = str(html_path)
         exc.message = f"{exc.message} [diagnostics: {html_path.with_suffix('.*')}]"
         exc.args = (exc.message,)

@@ -176,7 +176,6 @@ class FlowRun:
         self.args = args
         self.step_timeout_s = step_timeout_s
         self.sign_on_path = sign_on_path
-        self.may_stay = True  # False after a failure: Goto(stay=True) navigates anyway
         self.result = PageResult()
 
     async def frame(self, name: str | None, timeout: float) -> Page | Frame:
@@ -227,7 +226,7 @@ class FlowRun:
         where = await self.frame(step.frame, timeout)
         if isinstance(step, Goto):
             url = self.base_url + step.path
-            if not (step.stay and self.may_stay and where.url == url):
+            if not (step.stay and where.url == url):
                 self.arrived(await where.goto(url, timeout=timeout, wait_until=READY),
                              step.path)
         elif isinstance(step, Fill):
