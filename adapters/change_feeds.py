@@ -1,8 +1,10 @@
-"""Change feeds: the transaction history's change counter (ODBC), new settlement files (SFTP).
+"""Change feeds: transactions (ODBC), settlement files (SFTP), ticket statuses (SOAP).
 
 TXNHIST.CHG_SEQ is bumped on every insert or update, as a DB2 shop's replication column
 would be; that feed reads rows above the last counter it saw, in counter order. The SFTP
 server has no change log at all: that feed compares listings with the names it has seen.
+The help desk only answers GetTicket: that feed re-reads the tickets not yet closed and
+probes the next sequential ticket numbers for new ones.
 """
 
 from __future__ import annotations
@@ -16,9 +18,16 @@ from adapters.kit.feed import ChangeFeed, FeedEvent
 from adapters.kit.sql import fetch_rows
 from adapters.settlements.files import SYSTEM as SETTLEMENTS
 from adapters.settlements.tools import ListBatchFiles, ListBatchFilesParams
+from adapters.ticketing import GetTicket, GetTicketParams
+from bridges.errors import NotFound
 from bridges.odbc import ColumnType, Statement
 from canonical.entities.batch import BatchFileV1
-from canonical.entities.events import BatchFileArrivedV1, TransactionChangedV1
+from canonical.entities.events import (
+    BatchFileArrivedV1,
+    TicketStatusChangedV1,
+    TransactionChangedV1,
+)
+from canonical.entities.ticket import TicketV1
 
 BATCH = 500
 LAST_CHANGE = Statement("SELECT MAX(CHG_SEQ) AS LAST_SEQ FROM TXNHIST",
@@ -68,5 +77,49 @@ class BatchFileArrivals(ChangeFeed):
         return events, json.dumps(sorted(f.file_id for f in files))
 
 
+class TicketStatusChanges(ChangeFeed):
+    name = "ticketing.status"
+    event = "ticket_status_changed@1"
+    system = "ticketing"
+    visible_with = "get_ticket"
+    probe_limit = 50  # new tickets looked for per poll
+
+    async def ticket(self, number: int | str, ctx: ToolContext) -> TicketV1 | None:
+        ticket_id = number if isinstance(number, str) else f"TCK-{number:06d}"
+        try:
+            found = await GetTicket().run(GetTicketParams(ticket_id=ticket_id), ctx)
+        except NotFound:
+            return None
+        assert isinstance(found, TicketV1)
+        return found
+
+    async def poll(self, position: str | None, ctx: ToolContext) -> (
+        tuple[list[FeedEvent], str | None]
+    ):
+        state: dict[str, Any] = json.loads(position) if position else {"next": 1, "open": {}}
+        watched: dict[str, str] = state["open"]
+        seen: list[tuple[str | None, TicketV1]] = []
+        for ticket_id, status in sorted(watched.items()):
+            now = await self.ticket(ticket_id, ctx)
+            if now is not None and now.status != status:
+                seen.append((status, now))
+        for _ in range(self.probe_limit):
+            new = await self.ticket(state["next"], ctx)
+            if new is None:
+                break
+            state["next"] += 1
+            seen.append((None, new))
+        for _, ticket in seen:
+            watched[ticket.ticket_id] = ticket.status
+            if ticket.status == "closed":
+                del watched[ticket.ticket_id]  # closed is final on this help desk
+        events = [] if position is None else [FeedEvent(
+            key=f"{self.name}:{t.ticket_id}:{t.status}:{t.updated_at.isoformat()}",
+            data=TicketStatusChangedV1(ticket_id=t.ticket_id, previous_status=before,
+                                       status=t.status, ticket=t, detected_at=ctx.now()))
+            for before, t in seen]
+        return events, json.dumps(state, sort_keys=True)
+
+
 TOOLS: list[type[Tool[Any]]] = []  # this module only declares feeds
-FEEDS: list[type[ChangeFeed]] = [TransactionChanges, BatchFileArrivals]
+FEEDS: list[type[ChangeFeed]] = [TransactionChanges, BatchFileArrivals, TicketStatusChanges]

@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from canonical.base import AwareDatetime, CanonicalModel
+from canonical.base import AwareDatetime, CanonicalModel, Identifier
 from canonical.entities.batch import BatchFileV1
+from canonical.entities.ticket import TicketStatus, TicketV1
 from canonical.entities.transaction import TransactionV1
 from canonical.registry import registry
 
@@ -34,4 +35,19 @@ class BatchFileArrivedV1(CanonicalModel):
 
     version: Literal[1] = 1
     file: BatchFileV1 = Field(description="The file, as list_batch_files shows it")
+    detected_at: AwareDatetime
+
+
+@registry.register
+class TicketStatusChangedV1(CanonicalModel):
+    """A help-desk ticket moved to another status (or was first seen: no previous status)."""
+
+    entity = "ticket_status_changed"
+    schema_version = 1
+
+    version: Literal[1] = 1
+    ticket_id: Identifier
+    previous_status: TicketStatus | None
+    status: TicketStatus
+    ticket: TicketV1 = Field(description="The ticket as it is now")
     detected_at: AwareDatetime

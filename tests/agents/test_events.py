@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -12,9 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters import ticketing
 from bridges.secrets import MemorySecretStore
 from emulators.bankdb import SqliteBankDb
 from emulators.sftp import SftpEmulator
+from emulators.soap import SoapEmulator
 from gateway.webhooks import verify
 from tests.agents.conftest import WEBHOOK_KEY
 from tests.agents.receiver import Receiver
@@ -201,3 +205,36 @@ def test_a_new_settlement_file_on_sftp_is_an_event(
     stamp = day.strftime("%Y%m%d")
     assert len(files) == 2 and all(stamp in f for f in files)
     assert {e["data"]["data"]["file"]["partner"] for e in arrived} == {"clearing", "cardnet"}
+
+
+def set_ticket_status(soap: SoapEmulator, ticket_id: str, status: str) -> None:
+    """A help-desk clerk changes the ticket in the legacy system itself."""
+    desk = soap.ticketing
+    with desk._lock:
+        desk.tickets[ticket_id] = replace(desk.tickets[ticket_id], status=status,
+                                          updated_at=datetime.now(UTC).replace(microsecond=0))
+
+
+def test_a_ticket_status_change_on_the_help_desk_is_an_event(
+        soap: SoapEmulator, roles: dict[str, list[str]]) -> None:
+    systems = {"ticketing": ticketing.system_config(soap.url("/ticketing"))}
+    secrets = MemorySecretStore({"ticketing.password": soap.ticketing_password})
+    with serve_gateway(systems, roles, secrets=secrets, events_poll_s=0.05) as gateway:
+        with gateway.client("sales") as sales:
+            assert sales.get("/events", params={"types": "ticket_status_changed@1"}
+                             ).status_code == 403
+        with gateway.client("support") as client, client.stream(
+                "GET", "/events", params={"types": "ticket_status_changed@1"}) as stream:
+            sse = Sse(stream)
+            created = client.post("/tools/create_support_ticket", json={
+                "title": "Card blocked", "description": "Declined abroad.", "priority": "high",
+                "customer_id": "C000001", "idempotency_key": "events-test-0001"}).json()["data"]
+            [appeared] = sse.read(1)
+            set_ticket_status(soap, created["ticket_id"], "RESOLVED")
+            [resolved] = sse.read(1)
+    assert appeared["data"]["data"]["ticket_id"] == created["ticket_id"]
+    assert (appeared["data"]["data"]["previous_status"], appeared["data"]["data"]["status"]) == (
+        None, "new")
+    assert (resolved["data"]["data"]["previous_status"], resolved["data"]["data"]["status"]) == (
+        "new", "resolved")
+    assert resolved["data"]["data"]["ticket"]["status"] == "resolved"
