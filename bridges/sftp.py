@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import paramiko
 from pydantic import BaseModel, Field
@@ -34,6 +34,7 @@ from bridges.errors import (
     ProtocolError,
     RemoteFault,
 )
+from bridges.recording import Cassette
 from bridges.secrets import SecretStore
 from bridges.sftp_requests import (
     NAME_PATTERN,
@@ -50,6 +51,9 @@ from bridges.sftp_requests import (
     download,
     list_folder,
     read_file,
+    replayed,
+    reply_json,
+    request_json,
     upload,
 )
 
@@ -77,6 +81,8 @@ class SftpSettings(BaseModel):
     passphrase_secret: str | None = None
     root: str = ""  # base folder, relative to the login folder
     pool_size: int = Field(default=2, ge=1, le=16)
+    mode: Literal["live", "record", "replay"] = "live"
+    cassette: str | None = Field(default=None, description="Cassette file to record/replay")
     connect_timeout_s: float = Field(default=10.0, gt=0)
     timeout_s: float = Field(default=30.0, gt=0)
 
@@ -133,7 +139,15 @@ class SftpBridge(BlockingBridge[Request, Reply]):
         self._root = check_folder(settings.root) if settings.root else ""
         self._idle: queue.LifoQueue[_Session] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(settings.pool_size)
+        self._record_lock = threading.Lock()
         self._key: paramiko.PKey | None = None
+        self.cassette: Cassette | None = None
+        if settings.mode != "live":
+            if not settings.cassette:
+                raise ConfigError(f"system {system!r}: mode {settings.mode} needs a cassette",
+                                  system=system)
+            self.cassette = (Cassette.load(Path(settings.cassette))
+                             if settings.mode == "replay" else Cassette("sftp", system))
 
     # -- credentials and host key ---------------------------------------------------------
     def _private_key(self) -> paramiko.PKey:
@@ -226,6 +240,15 @@ class SftpBridge(BlockingBridge[Request, Reply]):
 
     # -- operations -----------------------------------------------------------------------
     def exchange_blocking(self, request: Request) -> Reply:
+        if self.cassette is not None and self.settings.mode == "replay":
+            return replayed(self.cassette.replay(request_json(request)), request)
+        reply = self._live(request)
+        if self.cassette is not None:
+            with self._record_lock:
+                self.cassette.record(request_json(request), reply_json(reply, request))
+        return reply
+
+    def _live(self, request: Request) -> Reply:
         with self._lease() as session:
             if isinstance(request, ListFolder):
                 return self._list(session, request)
@@ -316,6 +339,8 @@ class SftpBridge(BlockingBridge[Request, Reply]):
         return Transferred(path, len(request.data), hashlib.sha256(request.data).hexdigest())
 
     async def close(self) -> None:
+        if self.settings.mode == "record" and self.cassette and self.settings.cassette:
+            self.cassette.save(Path(self.settings.cassette))
         while True:
             try:
                 self._idle.get_nowait().close()

@@ -7,6 +7,8 @@ SFTP bridge, a replay, a fake) and check the reply's type.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,3 +125,39 @@ async def upload(bridge: Bridge[Any, Any], folder: str, name: str, data: bytes) 
     request = Upload(folder, name, data)
     done: Transferred = _reply(await bridge.exchange(request), Transferred, request)
     return done
+
+
+# -- cassettes: requests and replies as JSON (file bytes as base64 with their sha256) ---------
+def request_json(request: Request) -> dict[str, Any]:
+    if isinstance(request, ListFolder):
+        return {"op": "list", "folder": request.folder}
+    if isinstance(request, ReadFile):
+        return {"op": "read", "folder": request.folder, "name": request.name}
+    if isinstance(request, Download):
+        return {"op": "download", "folder": request.folder, "name": request.name}
+    return {"op": "upload", "folder": request.folder, "name": request.name,
+            "size": len(request.data), "sha256": hashlib.sha256(request.data).hexdigest()}
+
+
+def reply_json(reply: Reply, request: Request) -> Any:
+    if isinstance(reply, list):
+        return [{"folder": f.folder, "name": f.name, "size": f.size, "mtime": f.mtime}
+                for f in reply]
+    if isinstance(reply, bytes):
+        return {"base64": base64.b64encode(reply).decode(), "sha256":
+                hashlib.sha256(reply).hexdigest()}
+    recorded: dict[str, Any] = {"path": reply.path, "size": reply.size, "sha256": reply.sha256}
+    if isinstance(request, Download):
+        recorded["base64"] = base64.b64encode(request.local.read_bytes()).decode()
+    return recorded
+
+
+def replayed(data: Any, request: Request) -> Reply:
+    """A recorded reply as the live bridge would give it (a download writes its file)."""
+    if isinstance(request, ListFolder):
+        return [RemoteFile(f["folder"], f["name"], f["size"], f["mtime"]) for f in data]
+    if isinstance(request, ReadFile):
+        return base64.b64decode(data["base64"])
+    if isinstance(request, Download):
+        request.local.write_bytes(base64.b64decode(data["base64"]))
+    return Transferred(data["path"], data["size"], data["sha256"])
