@@ -194,6 +194,9 @@ async def test_cp1047_model_4_and_plain_tn3270_over_the_wire() -> None:
             result = await b.exchange(FlowCall(CUSTOMER_ACCOUNTS, {"customer_id": "C000001"}))
             hold = await b.exchange(FlowCall(PLACE_HOLD, {"account_id": "1000000002",
                                                           "amount": "1.00", "reason": reason}))
+            terminal = b.pool.acquire()
+            b.pool.release(terminal, True)
+            assert terminal.screen is not None and len(terminal.screen.rows) == 43
         finally:
             await b.close()
         assert host.terminal_types == ["IBM-3279-4-E"] and host.modes == ["tn3270"]
