@@ -13,6 +13,7 @@ from adapters.kit.sql import SqlTool, fetch_rows
 from bridges.errors import NotFound
 from bridges.odbc import ColumnType, Param, Row, Statement
 from canonical import CanonicalModel, Money
+from canonical.entities.balance import BalanceV1
 from canonical.entities.transaction import TransactionSummaryV1, TransactionV1
 
 SYSTEM = "bankdb"
@@ -158,4 +159,39 @@ class FindLargeTransactions(SqlTool[LargeTransactionsParams]):
         return models[: params.limit]
 
 
-TOOLS = [GetRecentTransactions, GetTransactionSummary, FindLargeTransactions]
+class LedgerBalanceParams(BaseModel):
+    account_id: AccountId
+
+
+class GetLedgerBalance(Tool[LedgerBalanceParams]):
+    """The balance as the transaction history implies it: a secondary source when the core
+    system's screens are down. It cannot see holds, and says so."""
+
+    name = "get_ledger_balance"
+    description = ("Ledger balance of one account computed from its opening balance and booked "
+                   "transactions (no holds: a fallback for get_account_balance).")
+    Params = LedgerBalanceParams
+    returns = "balance@1"
+    system = SYSTEM
+    cache_ttl_s = 30.0
+    statement = Statement(
+        "SELECT a.CCY_CD, a.OPEN_BAL, t.DR_CR_IND, t.TXN_AMT FROM ACCTMAST a "
+        "LEFT JOIN TXNHIST t ON t.ACCT_NO = a.ACCT_NO WHERE a.ACCT_NO = ?",
+        {"CCY_CD": ColumnType.CHAR, "OPEN_BAL": ColumnType.DECIMAL,
+         "DR_CR_IND": ColumnType.CHAR, "TXN_AMT": ColumnType.DECIMAL})
+
+    async def run(self, params: LedgerBalanceParams, ctx: ToolContext) -> CanonicalModel:
+        rows = await fetch_rows(ctx, SYSTEM, self.statement, (params.account_id,))
+        if not rows:
+            raise NotFound(f"account {params.account_id} not found", system=SYSTEM)
+        currency, opening = rows[0]["CCY_CD"], rows[0]["OPEN_BAL"]
+        booked = sum((r["TXN_AMT"] if r["DR_CR_IND"] == "C" else -r["TXN_AMT"]
+                      for r in rows if r["TXN_AMT"] is not None), Decimal("0.00"))
+        ledger = Money(amount=opening + booked, currency=currency)
+        ctx.warn("computed from the transaction history: holds are unknown to this source, "
+                 "so available equals ledger")
+        return BalanceV1(account_id=params.account_id, ledger=ledger, available=ledger,
+                         holds=Money.zero(currency), as_of=ctx.now())
+
+
+TOOLS = [GetRecentTransactions, GetTransactionSummary, FindLargeTransactions, GetLedgerBalance]

@@ -117,6 +117,7 @@ def connection_string(settings: OdbcSettings, password: str | None) -> str:
     return ";".join(f"{k}={_quoted(v)}" for k, v in parts.items())
 
 
+_CANCEL_REPEAT_S = 0.1
 _LOST_CONNECTION = ("08", "57P")
 # Drivers that report a lost connection as a general error (HY000) say so in words; the same
 # approach as SQLAlchemy's is_disconnect. Lower-case fragments.
@@ -151,6 +152,14 @@ def map_pyodbc_errors(system: str, *, connecting: bool = False,
         else:
             error = RemoteFault(f"database error {state}: {message}", code=state, system=system)
         raise error from exc
+
+
+def _close_quietly(cursor: pyodbc.Cursor, conn: _Connection) -> None:
+    """Close a cursor; one that cannot be closed means its connection is not reusable."""
+    try:
+        cursor.close()
+    except pyodbc.Error:
+        conn.healthy = False
 
 
 class _Connection:
@@ -254,18 +263,28 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
     def _guarded(self, conn: _Connection, cursor: pyodbc.Cursor, timeout_s: float) -> (
         Iterator[None]
     ):
-        """Cancel the statement from a timer thread when it outlives its timeout."""
+        """Cancel the statement from a watchdog thread when it outlives its timeout.
+
+        The watchdog keeps cancelling until the statement returns: a cancel that lands before
+        the driver has started executing is a no-op, and must not let the statement run on.
+        """
         fired = threading.Event()
+        done = threading.Event()
 
-        def cancel() -> None:
+        def watchdog() -> None:
+            if done.wait(timeout_s):
+                return
             fired.set()
-            try:
-                cursor.cancel()
-            except pyodbc.Error:
-                conn.healthy = False
+            while not done.is_set():
+                try:
+                    cursor.cancel()
+                except pyodbc.Error:
+                    conn.healthy = False
+                done.wait(_CANCEL_REPEAT_S)
 
-        timer = threading.Timer(timeout_s, cancel)
-        timer.start()
+        thread = threading.Thread(target=watchdog, name=f"odbc-watchdog-{self.system}",
+                                  daemon=True)
+        thread.start()
         try:
             with map_pyodbc_errors(self.system):
                 try:
@@ -281,7 +300,7 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
             conn.healthy = False
             raise
         finally:
-            timer.cancel()
+            done.set()
 
     # -- statements ----------------------------------------------------------------------
     @staticmethod
@@ -294,8 +313,12 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
         self._check_params(query.params)
         cursor = conn.raw.cursor()
         timeout = query.timeout_s or self.settings.statement_timeout_s
-        with self._guarded(conn, cursor, timeout):
-            cursor.execute(query.statement.sql, *query.params)
+        try:
+            with self._guarded(conn, cursor, timeout):
+                cursor.execute(query.statement.sql, *query.params)
+        except BaseException:
+            _close_quietly(cursor, conn)
+            raise
         return cursor
 
     def _mapper(self, cursor: pyodbc.Cursor, statement: Statement) -> (
@@ -309,19 +332,22 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
     def exchange_blocking(self, request: Query) -> ResultSet:
         with self._lease() as conn:
             cursor = self._execute(conn, request)
-            names, kinds = self._mapper(cursor, request.statement)
-            rows: list[Row] = []
-            limit = request.max_rows
-            batch = self.settings.fetch_batch
-            while limit is None or len(rows) < limit:
-                size = batch if limit is None else min(batch, limit - len(rows))
-                with self._guarded(conn, cursor, request.timeout_s
-                                   or self.settings.statement_timeout_s):
-                    chunk = cursor.fetchmany(size)
-                if not chunk:
-                    break
-                rows.extend(convert_rows(chunk, names, kinds))
-            cursor.close()
+            try:
+                names, kinds = self._mapper(cursor, request.statement)
+                rows: list[Row] = []
+                limit = request.max_rows
+                batch = self.settings.fetch_batch
+                while limit is None or len(rows) < limit:
+                    size = batch if limit is None else min(batch, limit - len(rows))
+                    with self._guarded(conn, cursor, request.timeout_s
+                                       or self.settings.statement_timeout_s):
+                        chunk = cursor.fetchmany(size)
+                    if not chunk:
+                        break
+                    rows.extend(convert_rows(chunk, names, kinds))
+            finally:
+                # A statement left open keeps its locks (SQLite: the whole file) until closed.
+                _close_quietly(cursor, conn)
             return ResultSet(names, rows)
 
     async def stream(self, request: Query, batch_size: int | None = None) -> (
@@ -346,9 +372,11 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
                     chunk = cursor.fetchmany(size)
                 return convert_rows(chunk, names, kinds)
 
-            while batch := await self.workers.run(fetch):
-                yield batch
-            cursor.close()
+            try:
+                while batch := await self.workers.run(fetch):
+                    yield batch
+            finally:
+                await self.workers.run(_close_quietly, cursor, conn)
         finally:
             await self.workers.run(lease.__exit__, None, None, None)
 

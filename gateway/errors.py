@@ -85,8 +85,10 @@ def error_response(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]
                 **exc.extra}
         status = exc.status
     elif isinstance(exc, BridgeError):
-        status = bridge_status(exc)
-        body = {"type": exc.type_name, "message": exc.message, "retriable": exc.retriable}
+        # A failed part of a composite keeps the status and type its own call had.
+        status = getattr(exc, "status", None) or bridge_status(exc)
+        kind = getattr(exc, "failed_type", None) or exc.type_name
+        body = {"type": kind, "message": exc.message, "retriable": exc.retriable}
         if exc.system:
             body["system"] = exc.system
         code = getattr(exc, "code", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -10,8 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from adapters.kit import Tool, ToolContext, ToolOutput
+from adapters.kit.tool import PartCallFailed
 from bridges.base import Bridge
-from bridges.errors import BridgeError, MappingError
+from bridges.errors import BridgeError, BridgeTimeout, MappingError
 from bridges.secrets import ChainSecretStore, EnvSecretStore, FileSecretStore, SecretStore
 from canonical import CanonicalModel
 from gateway.abac import (
@@ -26,6 +28,7 @@ from gateway.controls import Controls
 from gateway.envelope import PartFailure, Source, ToolResult
 from gateway.errors import (
     Forbidden,
+    GatewayError,
     InvalidArguments,
     Overloaded,
     RateLimited,
@@ -63,10 +66,14 @@ class Runtime:
         self.secrets = secrets or default_secrets(settings)
         self.bridges: dict[str, Bridge[Any, Any]] = build_bridges(settings.systems, self.secrets)
         tools = tools if tools is not None else load_tools(settings.adapters)
-        missing = sorted({t.system for t in tools if t.system not in self.bridges})
+        missing = sorted({t.system for t in tools
+                          if t.system not in self.bridges and not t.composite})
         if missing:
             log.info("systems not configured, their tools are off: %s", ", ".join(missing))
-        self.registry = ToolRegistry([t for t in tools if t.system in self.bridges])
+        direct = [t for t in tools if t.system in self.bridges]
+        names = {t.name for t in direct}
+        self.registry = ToolRegistry(direct + [t for t in tools if t.composite
+                                               and set(t.requires) <= names])
         self.auth = Authenticator(settings.agents, settings.jwt, self.secrets)
         self.policy = RolePolicy(settings.roles)
         self.controls = Controls(settings.controls)
@@ -208,7 +215,7 @@ class Runtime:
         return (*sorted(caller.roles), f"obo={caller.on_behalf_of or ''}")
 
     async def fetch(self, tool: Tool[Any], params: BaseModel, caller: Caller, trace_id: str,
-                    deadline: float) -> ToolResult:
+                    deadline: float, with_fallbacks: bool = True) -> ToolResult:
         """Cache, then the backend under breaker/bulkhead/retries, then stale-if-error."""
         key = (cache_key(tool.name, params.model_dump(mode="json"), self.scope(caller))
                if tool.cache_ttl_s > 0 else None)
@@ -224,14 +231,40 @@ class Runtime:
             self.metrics.rejected("bulkhead", tool.name, tool.system)
             raise
         except BridgeError as exc:
-            if entry is None or not exc.retriable:
+            if not exc.retriable:
                 raise
-            return self.from_cache(entry, trace_id, stale_because=exc)
+            if entry is not None:
+                return self.from_cache(entry, trace_id, stale_because=exc)
+            fallback = (await self.fallback(tool, params, caller, trace_id, deadline, exc)
+                        if with_fallbacks else None)
+            if fallback is None:
+                raise
+            return fallback
         if key:
             await self.controls.cache.put(
                 key, result.model_dump(mode="json", by_alias=True),
                 tool.cache_ttl_s + self.settings.controls.stale_if_error_s)
         return result
+
+    async def fallback(self, tool: Tool[Any], params: BaseModel, caller: Caller, trace_id: str,
+                       deadline: float, failure: BridgeError) -> ToolResult | None:
+        """The adapter's declared secondary sources, in order, for what the caller may use."""
+        for name in tool.fallbacks:
+            secondary = self.registry.get(name)
+            if secondary is None or secondary.returns != tool.returns \
+                    or not self.policy.allows(caller, name):
+                continue
+            try:
+                args = secondary.Params.model_validate(params.model_dump())
+                result = await self.fetch(secondary, args, caller, trace_id, deadline,
+                                          with_fallbacks=False)
+            except BridgeError:
+                continue
+            note = (f"{tool.name} failed ({failure.type_name}: {failure.message}); "
+                    f"answered by the fallback {name}")
+            return result.model_copy(update={"tool": tool.name,
+                                             "warnings": [*result.warnings, note]})
+        return None
 
     @staticmethod
     def from_cache(entry: Entry, trace_id: str, stale_because: BridgeError | None = None) -> (
@@ -249,6 +282,14 @@ class Runtime:
 
     async def invoke(self, tool: Tool[Any], params: BaseModel, caller: Caller, trace_id: str,
                      deadline: float) -> ToolResult:
+        if tool.composite:  # its parts go through the full pipeline, each with its controls
+            budget = min(tool.timeout_s, deadline - time.monotonic())
+            try:
+                return await asyncio.wait_for(self.run(tool, params, caller, trace_id), budget)
+            except TimeoutError:
+                raise BridgeTimeout(f"{tool.name} took longer than {budget:.1f}s",
+                                    system=tool.system) from None
+
         async def attempt(budget_s: float) -> ToolResult:
             return await self.run(tool, params, caller, trace_id)
 
@@ -261,13 +302,24 @@ class Runtime:
     async def run(self, tool: Tool[Any], params: BaseModel, caller: Caller, trace_id: str) -> (
         ToolResult
     ):
+        async def invoke(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+            try:
+                part = await self.call(caller, name, arguments, trace_id)
+            except (GatewayError, BridgeError) as exc:
+                status, body, _ = error_response(exc)
+                raise PartCallFailed(name, body["error"]["type"], body["error"]["message"],
+                                     bool(body["error"]["retriable"]), status) from None
+            return part.model_dump(mode="json", by_alias=True)
+
         ctx = ToolContext(bridges=self.bridges, trace_id=trace_id, agent=caller.agent,
-                          on_behalf_of=caller.on_behalf_of)
+                          on_behalf_of=caller.on_behalf_of, invoke=invoke)
         output = await tool.run(params, ctx)
         data = self.serialize(tool, output)
         return ToolResult(
             tool=tool.name, schema_=tool.returns, data=data, trace_id=trace_id,
-            source=Source(system=tool.system, bridge=self.bridges[tool.system].protocol,
+            source=Source(system=tool.system,
+                          bridge="composite" if tool.composite
+                          else self.bridges[tool.system].protocol,
                           fetched_at=ctx.now(), cached=False, age_s=0.0),
             warnings=ctx.warnings,
             errors=[PartFailure(part=e.part, type=e.type, message=e.message,

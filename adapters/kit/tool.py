@@ -9,6 +9,7 @@ small hooks to the adapter.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -16,7 +17,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel
 
 from bridges.base import Bridge
-from bridges.errors import ConfigError
+from bridges.errors import BridgeError, ConfigError
 from canonical import CanonicalModel, registry
 
 P = TypeVar("P", bound=BaseModel)
@@ -33,6 +34,21 @@ class PartError:
     retriable: bool
 
 
+class PartCallFailed(BridgeError):
+    """A tool called through `ctx.invoke` failed; carries that call's error type."""
+
+    def __init__(self, tool: str, type_name: str, message: str, retriable: bool,
+                 status: int) -> None:
+        super().__init__(f"{tool}: {message}")
+        self.tool = tool
+        self.failed_type = type_name
+        self.retriable = retriable
+        self.status = status  # what the part's own caller would have got
+
+
+Invoke = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
 @dataclass
 class ToolContext:
     """What the runtime hands a tool for one call."""
@@ -43,12 +59,20 @@ class ToolContext:
     on_behalf_of: str | None = None
     warnings: list[str] = field(default_factory=list)
     errors: list[PartError] = field(default_factory=list)
+    # Composite tools call other tools through the gateway's full pipeline (policy, limits,
+    # cache, audit): name + arguments -> the ToolResult as JSON, or PartCallFailed.
+    invoke: Invoke | None = None
 
     def bridge(self, system: str) -> Bridge[Any, Any]:
         try:
             return self.bridges[system]
         except KeyError:
             raise ConfigError(f"no bridge configured for system {system!r}") from None
+
+    async def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        if self.invoke is None:
+            raise ConfigError("this context cannot call other tools")
+        return await self.invoke(name, arguments)
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -75,6 +99,13 @@ class Tool(ABC, Generic[P]):
     idempotency_key: ClassVar[str | None] = None
     # Minutes, not seconds: the gateway answers 202 + a job id and runs it in the background.
     long_running: ClassVar[bool] = False
+    # Other tools returning the same schema from another source, tried in order when this
+    # one's backend is down and no cached answer is left (primary -> cache -> secondary).
+    fallbacks: ClassVar[tuple[str, ...]] = ()
+    # A composite calls other tools (ctx.call_tool) and owns no bridge: system "gateway".
+    # It is offered only when the tools it cannot do without are.
+    composite: ClassVar[bool] = False
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

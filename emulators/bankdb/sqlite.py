@@ -11,6 +11,8 @@ from emulators.bankdb.rows import TABLES, dataset, schema_sql, table_rows
 
 # SQLite has no sleep(): a recursive count burns about 1 s of CPU per 8 million steps here.
 _STEPS_PER_SECOND = 8_000_000
+# Schema changes wait for readers (clients' statements, pollers) to finish or be cancelled.
+_ADMIN_LOCK_WAIT_S = 30.0
 
 
 class SqliteBankDb(BankDatabase):
@@ -44,7 +46,7 @@ class SqliteBankDb(BankDatabase):
                 "options": {"NoCreat": "1", "Timeout": "5000"}}
 
     def set_slow_statements(self, seconds: float) -> None:
-        with sqlite3.connect(self.path) as db:
+        with sqlite3.connect(self.path, timeout=_ADMIN_LOCK_WAIT_S) as db:
             has_view = db.execute(
                 "SELECT 1 FROM sqlite_master WHERE name='TXNHIST' AND type='view'").fetchone()
             if has_view:
@@ -59,6 +61,6 @@ class SqliteBankDb(BankDatabase):
         db.close()
 
     def execute_script(self, sql: str) -> None:
-        with sqlite3.connect(self.path) as db:
+        with sqlite3.connect(self.path, timeout=_ADMIN_LOCK_WAIT_S) as db:
             db.executescript(sql)
         db.close()

@@ -184,7 +184,9 @@ def test_role_without_the_tool_gets_403_and_does_not_see_it(bank_gateway: Served
 def test_tools_listing_is_openai_function_format(bank_gateway: ServedApp) -> None:
     with bank_gateway.client("admin") as client:
         tools = client.get("/tools").json()["tools"]
-    assert len(tools) == 6  # the bank database's 5 tools and the built-in get_audit_trail
+    assert {t["function"]["name"] for t in tools} == {
+        "get_recent_transactions", "get_transaction_summary", "find_large_transactions",
+        "get_ledger_balance", "list_products", "get_product_price", "get_audit_trail"}
     for entry in tools:
         assert entry["type"] == "function"
         assert set(entry["function"]) == {"name", "description", "parameters"}

@@ -64,6 +64,11 @@ class ServedApp:
 def serve_gateway(systems: dict[str, dict[str, Any]], roles: dict[str, list[str]],
                   secrets: SecretStore | None = None, tools: list[type[Tool[Any]]] | None = None,
                   **settings: Any) -> ServedApp:
-    """A real gateway over the given systems, with the test agents."""
+    """A real gateway over the given systems, with the test agents.
+
+    Change feeds poll only when a test asks (`events_poll_s=...`): background polls would
+    otherwise race with the faults other tests inject into the same emulator.
+    """
+    settings.setdefault("events_poll_s", 3600.0)
     config = Settings(systems=systems, agents=test_agents(), roles=roles, **settings)
     return ServedApp(create_app(Runtime(config, secrets, tools)))
