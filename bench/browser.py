@@ -61,40 +61,37 @@ async def cold(portal: LoansPortal, runs: int) -> list[float]:
     return times
 
 
-async def warm(portal: LoansPortal, calls: int) -> list[float]:
-    """One bridge, one signed-on context, reused for every call (after one warm-up call)."""
-    bridge = make_bridge(portal, 1)
-    try:
-        await call(bridge, LOANS[0])
-        return [await call(bridge, LOANS[n % len(LOANS)]) for n in range(calls)]
-    finally:
-        await bridge.close()
+async def warm(bridge: BrowserBridge, calls: int) -> list[float]:
+    """One signed-on context reused for every call (after one warm-up call)."""
+    await call(bridge, LOANS[0])
+    return [await call(bridge, LOANS[n % len(LOANS)]) for n in range(calls)]
 
 
-async def throughput(portal: LoansPortal, contexts: int, calls: int) -> float:
-    """Calls/s with `contexts` concurrent callers on a pool of as many contexts."""
-    bridge = make_bridge(portal, contexts)
-    try:
-        await asyncio.gather(*(call(bridge, LOANS[n]) for n in range(contexts)))  # sign on all
-        queue = list(range(calls))
+async def throughput(bridge: BrowserBridge, calls: int) -> float:
+    """Calls/s with as many concurrent callers as the bridge has pooled contexts."""
+    await asyncio.gather(*(call(bridge, LOANS[n]) for n in range(bridge.size)))  # sign on all
+    queue = list(range(calls))
 
-        async def worker() -> None:
-            while queue:
-                await call(bridge, LOANS[queue.pop() % len(LOANS)])
+    async def worker() -> None:
+        while queue:
+            await call(bridge, LOANS[queue.pop() % len(LOANS)])
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(contexts)))
-        return calls / (time.perf_counter() - started)
-    finally:
-        await bridge.close()
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(bridge.size)))
+    return calls / (time.perf_counter() - started)
 
 
 async def run(quick: bool) -> dict[str, Any]:
     with LoansPortal() as portal:
         cold_times = await cold(portal, 2 if quick else 8)
-        warm_times = await warm(portal, 12 if quick else 60)
-        one = await throughput(portal, 1, 8 if quick else 40)
-        four = await throughput(portal, 4, 12 if quick else 80)
+        single, pool = make_bridge(portal, 1), make_bridge(portal, 4)
+        try:
+            warm_times = await warm(single, 12 if quick else 60)
+            one = await throughput(single, 10 if quick else 40)
+            four = await throughput(pool, 16 if quick else 80)
+        finally:
+            await single.close()
+            await pool.close()
     return {
         "cold_p50_s": statistics.median(cold_times), "cold_p99_s": percentile(cold_times, 99),
         "warm_p50_s": statistics.median(warm_times), "warm_p99_s": percentile(warm_times, 99),

@@ -26,10 +26,10 @@ LOAN_COLUMNS = {
 
 
 def open_app(key: str) -> tuple[Step, ...]:
-    """From the main menu to one application's form: the menu navigates by JavaScript."""
+    """From the main menu to one application's form: the menu navigates by JavaScript.
+    (No wait for the form: the next Fill waits for its field itself.)"""
     return (Goto("/main", stay=True),
-            Click(f"#nav-{key}", navigates=True, target=CONTENT),
-            WaitFor(selector="#form", frame=CONTENT))
+            Click(f"#nav-{key}", navigates=True, target=CONTENT))
 
 
 def submit(result_selector: str) -> tuple[Step, ...]:
