@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -115,3 +116,44 @@ def test_garbage_never_crashes_and_both_paths_agree(
     text, codepage, _ = case
     layout = Layout.from_copybook(text, codepage)
     assert_same(noise * (1 + layout.size // len(noise)), layout)
+
+
+@lru_cache(maxsize=1)
+def settlement_files() -> dict[str, bytes]:
+    from emulators.sftp.settlement import PARTNERS, SettlementBook
+
+    book = SettlementBook()
+    return {"fixed": book.file(PARTNERS[0], book.days[-1]),
+            "rdw": book.file(PARTNERS[1], book.days[-1])}
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> tuple[bytes, str]:
+    fmt = draw(st.sampled_from(["fixed", "rdw", "bdw"]))
+    if fmt == "bdw" or draw(st.booleans()):
+        return draw(st.binary(max_size=2000)), fmt
+    data = bytearray(settlement_files()[fmt])
+    for _ in range(draw(st.integers(1, 6))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    return bytes(data[:draw(st.integers(0, len(data)))]), fmt
+
+
+@settings(max_examples=80, deadline=None)
+@given(damaged(), st.sampled_from(["fail", "quarantine"]))
+def test_hostile_files_fail_cleanly(case: tuple[bytes, str], policy: str) -> None:
+    """Damaged or random settlement files: decoded or refused with a MappingError, never a
+    crash of another kind."""
+    import contextlib
+    import io
+
+    data, fmt = case
+
+    from bridges.errors import MappingError
+    from bridges.records import ControlTotals, FileSpec, read_batch
+    from tests.records.conftest import FIXTURES
+
+    spec = FileSpec.from_copybook((FIXTURES / "STLREC.cpy").read_text(), format=fmt,
+                                  policy=policy, control=ControlTotals(
+                                      "STL-RECORD-COUNT", "STL-AMOUNT-TOTAL", "STL-AMOUNT"))
+    with contextlib.suppress(MappingError):
+        read_batch(io.BytesIO(data), spec)
