@@ -17,7 +17,7 @@ from adapters.kit import ToolContext
 from adapters.kit.feed import ChangeFeed
 from bridges.errors import BridgeError
 from gateway.auth import Caller
-from gateway.events.store import Event, EventStore, Subscription
+from gateway.events.store import Event, EventLog, EventStore, Subscription
 from gateway.registry import adapter_modules
 from gateway.runtime import Runtime
 from gateway.webhooks import WebhookSender
@@ -61,8 +61,15 @@ class EventService:
     def __init__(self, runtime: Runtime, webhooks: WebhookSender | None) -> None:
         self.runtime = runtime
         settings = runtime.settings
-        self.store = EventStore(settings.state_dir / "events.sqlite3" if settings.state_dir
-                                else None)
+        self.store: EventLog
+        if settings.controls.redis_url:
+            from gateway.events.redis_store import RedisEventStore
+
+            self.store = RedisEventStore(settings.controls.redis_url)
+        else:
+            self.store = EventStore(settings.state_dir / "events.sqlite3" if settings.state_dir
+                                    else None)
+        self.last_seen = 0  # the newest event id this process has announced
         self.feeds = [f for f in load_feeds(settings.adapters) if f.system in runtime.bridges]
         self.notifier = Notifier()
         self.webhooks = webhooks
@@ -101,7 +108,7 @@ class EventService:
             for task in tasks:
                 with suppress(asyncio.CancelledError):
                     await task
-            self.store.close()
+            await self.store.aclose()
 
     async def poll_once(self, feed: ChangeFeed) -> int:
         ctx = ToolContext(bridges=self.runtime.bridges, trace_id=f"feed-{feed.name}",
@@ -111,7 +118,10 @@ class EventService:
         added = await self.store.append(
             feed.name, feed.system,
             [(e.key, feed.event, e.data.model_dump(mode="json")) for e in events], new_position)
-        if added:
+        # Wake readers on anything new in the log, whichever replica stored it.
+        newest = await self.store.last_seq()
+        if newest > self.last_seen:
+            self.last_seen = newest
             self.notifier.notify()
         return added
 
@@ -137,13 +147,21 @@ class EventService:
         """Send a subscriber what it has not had yet, in order; stop at the first failure."""
         assert self.webhooks is not None
         caller = self.caller(sub.agent)
-        if caller is None:
+        if caller is None or not await self.store.lease(sub.id):
             return
-        for event in await self.read(caller, sub.position, set(sub.types)):
-            delivery = await self.webhooks.send(sub.url, event.public(),
-                                                headers={"X-Mainbridge-Event-ID": str(event.seq)})
-            ok = delivery.delivered_at is not None
-            await self.store.delivered(sub.id, event.seq if ok else sub.position,
-                                       {**delivery.record(), "event_id": str(event.seq)})
-            if not ok:
-                return  # retried on the next round, still in order
+        try:
+            # Re-read under the lease: another replica may have delivered meanwhile.
+            current = next((s for s in await self.store.subscriptions(sub.agent)
+                            if s.id == sub.id), None)
+            if current is None:
+                return
+            for event in await self.read(caller, current.position, set(current.types)):
+                delivery = await self.webhooks.send(
+                    current.url, event.public(), headers={"X-Mainbridge-Event-ID": str(event.seq)})
+                ok = delivery.delivered_at is not None
+                await self.store.delivered(current.id, event.seq if ok else current.position,
+                                           {**delivery.record(), "event_id": str(event.seq)})
+                if not ok:
+                    return  # retried on the next round, still in order
+        finally:
+            await self.store.release(sub.id)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -174,6 +174,40 @@ class EventStore:
             "UPDATE subscriptions SET position = MAX(position, ?), last_delivery = ? "
             "WHERE id = ?", (position, json.dumps(record), sub_id)))
 
-    def close(self) -> None:
+    async def lease(self, sub_id: str) -> bool:
+        """One process delivers everything here: always its turn."""
+        return True
+
+    async def release(self, sub_id: str) -> None:
+        """Nothing to release: see `lease`."""
+
+    async def aclose(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class EventLog(Protocol):
+    """What the event service needs from a store: SQLite (embedded) or Redis Streams."""
+
+    async def position(self, feed: str) -> str | None: ...
+
+    async def append(self, feed: str, system: str, events: list[tuple[str, str, dict[str, Any]]],
+                     position: str | None) -> int: ...
+
+    async def after(self, seq: int, types: set[str], limit: int = 100) -> list[Event]: ...
+
+    async def last_seq(self) -> int: ...
+
+    async def subscribe(self, agent: str, url: str, types: list[str]) -> Subscription: ...
+
+    async def subscriptions(self, agent: str | None = None) -> list[Subscription]: ...
+
+    async def unsubscribe(self, agent: str, sub_id: str) -> bool: ...
+
+    async def delivered(self, sub_id: str, position: int, record: dict[str, Any]) -> None: ...
+
+    async def lease(self, sub_id: str) -> bool: ...
+
+    async def release(self, sub_id: str) -> None: ...
+
+    async def aclose(self) -> None: ...
