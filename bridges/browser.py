@@ -91,7 +91,7 @@ def map_playwright_errors(system: str, *, redactor: Redactor | None = None,
     except PlaywrightError as exc:
         message = _message(exc, redactor)
         error: BridgeError
-        if replaying and "ERR_FAILED" in message:
+        if replaying and "net::ERR_FAILED" in message:  # what route_from_har aborts with
             error = ReplayMiss(f"HAR has no reply for this request: {message}", system=system)
         elif any(code in message for code in _UNREACHABLE):
             error = ConnectError(f"portal unreachable: {message}", system=system)

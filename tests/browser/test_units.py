@@ -7,13 +7,22 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from adapters.kit.browser import dmy_date, legacy_decimal
-from bridges.browser import BrowserBridge
-from bridges.errors import ConfigError, MappingError
+from bridges.browser import BrowserBridge, map_playwright_errors
+from bridges.errors import (
+    BridgeError,
+    BridgeTimeout,
+    ConfigError,
+    ConnectError,
+    MappingError,
+    ProtocolError,
+)
 from bridges.har import form_encoded, mask_har, secret_forms
 from bridges.pageflow import ExtractTable, FlowRun, Goto, WaitFor
-from bridges.recording import Redactor
+from bridges.recording import Redactor, ReplayMiss
 from bridges.secrets import MemorySecretStore
 
 TABLE = ExtractTable("loans", "#loans", {"id": "Loan No.", "amount": "Principal"})
@@ -89,3 +98,27 @@ async def test_old_diagnostics_are_pruned(tmp_path: Path) -> None:
     bridge._prune_diagnostics()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "loans-x-2.html", "loans-x-2.png", "loans-x-3.html", "loans-x-3.png", "other-x-0.html"]
+
+
+@pytest.mark.parametrize(("raised", "replaying", "expected"), [
+    (PlaywrightTimeout("Locator.click: Timeout 500ms exceeded.\nCall log: ..."), False,
+     BridgeTimeout),
+    (PlaywrightError("Page.goto: net::ERR_CONNECTION_REFUSED at http://127.0.0.1:9/"), False,
+     ConnectError),
+    (PlaywrightError("Page.goto: net::ERR_FAILED"), True, ReplayMiss),
+    (PlaywrightError("BrowserType.launch: Executable doesn't exist at /x"), False, ConfigError),
+    (PlaywrightError("Frame was detached"), False, ProtocolError),
+])
+def test_playwright_errors_map_to_the_tree(raised: Exception, replaying: bool,
+                                           expected: type[BridgeError]) -> None:
+    with pytest.raises(expected) as caught, map_playwright_errors("loans", replaying=replaying):
+        raise raised
+    assert type(caught.value) is expected and caught.value.system == "loans"
+    assert "Call log" not in caught.value.message  # only the first line of Playwright's text
+
+
+def test_mapped_messages_mask_secrets() -> None:
+    with pytest.raises(ProtocolError) as caught, map_playwright_errors(
+            "loans", redactor=Redactor(secret_forms("hunter 2!"))):
+        raise PlaywrightError("fill failed for value hunter+2%21")
+    assert "hunter" not in caught.value.message and "***" in caught.value.message
