@@ -23,10 +23,24 @@ from bridges.records.picture import (
 
 SourceFormat = Literal["auto", "fixed", "free"]
 Literal_ = str | Decimal  # a VALUE literal: text or number
-FIGURATIVE: dict[str, str | Decimal] = {
-    "SPACE": " ", "SPACES": " ", "ZERO": Decimal(0), "ZEROS": Decimal(0), "ZEROES": Decimal(0),
-    "LOW-VALUE": "\x00", "LOW-VALUES": "\x00",
-    "HIGH-VALUE": "\xff", "HIGH-VALUES": "\xff"}
+
+
+class Fill(str):
+    """A figurative constant: repeated over the whole field. LOW-/HIGH-VALUES are the bytes
+    X'00'/X'FF' in every code page (`raw`), not characters."""
+
+    raw: int | None = None
+
+    def __new__(cls, text: str, raw: int | None = None) -> Fill:
+        fill = super().__new__(cls, text)
+        fill.raw = raw
+        return fill
+
+
+FIGURATIVE = {
+    "SPACE": Fill(" "), "SPACES": Fill(" "), "ZERO": Fill("0"), "ZEROS": Fill("0"),
+    "ZEROES": Fill("0"), "LOW-VALUE": Fill("", 0x00), "LOW-VALUES": Fill("", 0x00),
+    "HIGH-VALUE": Fill("", 0xFF), "HIGH-VALUES": Fill("", 0xFF)}
 KEYWORDS = {"PIC", "PICTURE", "USAGE", "IS", "ARE", "REDEFINES", "OCCURS", "TO", "TIMES",
             "DEPENDING", "ON", "SIGN", "LEADING", "TRAILING", "SEPARATE", "CHARACTER",
             "VALUE", "VALUES", "THRU", "THROUGH", "JUST", "JUSTIFIED", "RIGHT", "LEFT",

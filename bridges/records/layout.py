@@ -17,6 +17,7 @@ from bridges.records.codepages import check_codepage
 from bridges.records.copybook import (
     Condition,
     CopybookError,
+    Fill,
     Item,
     SourceFormat,
     parse_copybook,
@@ -205,7 +206,8 @@ class Layout:
         value: Any = record
         for part in path.split("."):
             value = value.get(part.removesuffix("[]")) if isinstance(value, Mapping) else None
-        return value is not None and any(_within(value, low, high) for low, high in cond.values)
+        return value is not None and any(_within(value, low, high, self.codepage)
+                                         for low, high in cond.values)
 
     # -- decode --------------------------------------------------------------------------
     def decode(self, data: bytes) -> tuple[Record, list[FieldError], int]:
@@ -316,22 +318,39 @@ class Layout:
                 raise RecordEncodeError(f"{path}: a group needs a mapping, got "
                                         f"{type(value).__name__}")
             return self._encode_group(node, value or {}, out, pos, path + ".", scope)
+        numeric = node.codec.picture.category is Category.NUMERIC
         if value is None:
-            value = node.value if not isinstance(node.value, str) or \
-                node.codec.picture.category is not Category.NUMERIC else None
+            value = node.value if not isinstance(node.value, str) or not numeric or \
+                isinstance(node.value, Fill) else None
         try:
-            data = node.codec.encode(value)
+            data = _filled(value, node) if isinstance(value, Fill) else node.codec.encode(value)
         except FieldEncodeError as exc:
             raise RecordEncodeError(f"{path}: {exc}") from None
         if pos + len(data) > len(out):
             out.extend(bytes(pos + len(data) - len(out)))
         out[pos:pos + len(data)] = data
-        scope[node.name] = node.codec.decode(data) if node.codec.picture.category is \
-            Category.NUMERIC else value
+        scope[node.name] = value if not numeric or (isinstance(value, Fill) and value.raw \
+            is not None) else node.codec.decode(data)
         return pos + node.size
 
 
-def _within(value: Any, low: Any, high: Any) -> bool:
+def _filled(fill: Fill, node: Node) -> bytes:
+    """A figurative constant over the whole field: raw bytes, zero, or a repeated character."""
+    assert node.codec is not None
+    if fill.raw is not None:
+        return bytes([fill.raw]) * node.size
+    if node.codec.picture.category is Category.NUMERIC:
+        if fill != "0":
+            raise FieldEncodeError(f"figurative {fill!r} does not fit a numeric field")
+        return node.codec.encode(0)
+    return node.codec.encode(str(fill) * node.size)
+
+
+def _within(value: Any, low: Any, high: Any, codepage: str) -> bool:
+    if isinstance(low, Fill) and low.raw is not None:
+        return isinstance(value, str) and set(value) <= {bytes([low.raw]).decode(codepage)}
+    if isinstance(low, Fill) and isinstance(value, str):
+        return set(value) <= {str(low)}  # SPACES ("" after trimming) or all zeros
     if isinstance(low, str) or isinstance(value, str):
         text = str(value).rstrip(" ")
         return str(low).rstrip(" ") <= text <= str(high).rstrip(" ")

@@ -74,3 +74,28 @@ def test_encode_errors_name_the_field() -> None:
         layout.encode({"BALANCES": [{}] * 4})
     with pytest.raises(RecordEncodeError, match="a group needs a mapping"):
         layout.encode({"PERSON": "John"})
+
+
+def test_figurative_constants_fill_the_field() -> None:
+    layout = Layout.from_copybook("""
+       01  R.
+           05  A  PIC X(3) VALUE SPACES.
+           05  B  PIC X(3) VALUE ZEROS.
+           05  C  PIC X(2) VALUE LOW-VALUES.
+               88  C-UNSET VALUE LOW-VALUES.
+           05  D  PIC X(2) VALUE HIGH-VALUES.
+               88  D-MAX   VALUE HIGH-VALUES.
+           05  E  PIC S9(3) COMP-3 VALUE ZERO.
+               88  E-NONE  VALUE ZERO.
+           05  F  PIC X(2).
+               88  F-BLANK VALUE SPACES.
+    """)
+    data = layout.encode({})
+    assert data == b"\x40" * 3 + b"\xf0" * 3 + b"\x00\x00" + b"\xff\xff" + b"\x00\x0c" + \
+        b"\x40\x40"
+    values, errors, _ = layout.decode(data)
+    assert errors == []
+    for condition in ("C-UNSET", "D-MAX", "E-NONE", "F-BLANK"):
+        assert layout.is_true(values, condition), condition
+    other, _, _ = layout.decode(layout.encode({"C": "AB", "D": "x", "E": 5, "F": "y"}))
+    assert not any(layout.is_true(other, c) for c in ("C-UNSET", "D-MAX", "E-NONE", "F-BLANK"))
