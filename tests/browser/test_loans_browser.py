@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
@@ -136,6 +137,12 @@ async def test_sessions_are_reused(ctx: ToolContext, loans_bridge: BrowserBridge
         await GetLoanStatus().run(GetLoanStatus.Params(loan_id="L0000001"), ctx)
     # Each pooled context signs on at most once, and here all are signed on already.
     assert portal.state.logins - before <= loans_bridge.size - 1
+    # Concurrent callers share the bounded pool; every answer is the one asked for.
+    wanted = ["L0000001", "L0000002", "L0000003", "L0000004", "L0000005", "L0000006"]
+    loans = await asyncio.gather(*(
+        GetLoanStatus().run(GetLoanStatus.Params(loan_id=i), ctx) for i in wanted))
+    assert [dumped(loan) for loan in loans] == [expected(i) for i in wanted]
+    assert portal.state.logins - before <= loans_bridge.size
 
 
 async def test_session_expiry_mid_flow_signs_on_again(loans_bridge: BrowserBridge,
