@@ -34,6 +34,7 @@ from bridges.errors import (
     RemoteFault,
 )
 from bridges.secrets import SecretStore
+from bridges.watchdog import Watchdog
 
 Param = str | int | Decimal | date | None
 Row = dict[str, Any]
@@ -228,6 +229,7 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
         self._secrets = secrets
         self._idle: queue.LifoQueue[_Connection] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(settings.pool_size)
+        self.watchdog = Watchdog(f"odbc-watchdog-{system}")
 
     # -- connections ---------------------------------------------------------------------
     def _password(self) -> str | None:
@@ -269,22 +271,16 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
         the driver has started executing is a no-op, and must not let the statement run on.
         """
         fired = threading.Event()
-        done = threading.Event()
 
-        def watchdog() -> None:
-            if done.wait(timeout_s):
-                return
+        def cancel() -> float:
             fired.set()
-            while not done.is_set():
-                try:
-                    cursor.cancel()
-                except pyodbc.Error:
-                    conn.healthy = False
-                done.wait(_CANCEL_REPEAT_S)
+            try:
+                cursor.cancel()
+            except pyodbc.Error:
+                conn.healthy = False
+            return _CANCEL_REPEAT_S  # until disarmed: the statement has returned
 
-        thread = threading.Thread(target=watchdog, name=f"odbc-watchdog-{self.system}",
-                                  daemon=True)
-        thread.start()
+        handle = self.watchdog.arm(timeout_s, cancel)
         try:
             with map_pyodbc_errors(self.system):
                 try:
@@ -300,7 +296,7 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
             conn.healthy = False
             raise
         finally:
-            done.set()
+            self.watchdog.disarm(handle)
 
     # -- statements ----------------------------------------------------------------------
     @staticmethod
