@@ -157,3 +157,37 @@ def test_hostile_files_fail_cleanly(case: tuple[bytes, str], policy: str) -> Non
                                       "STL-RECORD-COUNT", "STL-AMOUNT-TOTAL", "STL-AMOUNT"))
     with contextlib.suppress(MappingError):
         read_batch(io.BytesIO(data), spec)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 31), st.integers(0, 31), st.booleans(), st.booleans(), st.data())
+def test_packed_and_zoned_edges(digits: int, scale: int, leading: bool, separate: bool,
+                                data: st.DataObject) -> None:
+    """Any digit count (odd and even byte lengths), the largest values, and negative zero."""
+    from bridges.records.fields import FieldCodec
+    from bridges.records.picture import storage_size
+
+    scale = min(scale, digits)
+    pic = "S" + (f"9({digits - scale})" if scale < digits else "") + \
+        (f"V9({scale})" if scale else "")
+    picture = parse_picture(pic)
+    top = 10 ** digits - 1
+    unscaled = data.draw(st.sampled_from([top, -top, 0, 1, -1]) | st.integers(-top, top))
+    value = unscaled if scale == 0 else Decimal(unscaled).scaleb(-scale, EXACT)
+    packed = FieldCodec(picture, Usage.PACKED, storage_size(picture, Usage.PACKED, False),
+                        "cp037")
+    assert packed.size == digits // 2 + 1
+    assert packed.decode(packed.encode(value)) == value
+    negative_zero = bytes(packed.size - 1) + b"\x0d"
+    assert packed.decode(negative_zero) == 0 and packed.encode(0)[-1] == 0x0C
+    if digits <= 18 or not separate:
+        zoned = FieldCodec(picture, Usage.DISPLAY,
+                           storage_size(picture, Usage.DISPLAY, separate), "cp037",
+                           sign_leading=leading, sign_separate=separate)
+        assert zoned.decode(zoned.encode(value)) == value
+        minus_zero = zoned.encode(0)
+        if not separate:
+            at = 0 if leading else -1
+            minus_zero = bytearray(minus_zero)
+            minus_zero[at] = 0xD0
+            assert zoned.decode(bytes(minus_zero)) == 0
