@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, TextIO
+from typing import Annotated, Any, BinaryIO, TextIO, cast
 
 import typer
 from rich.console import Console
@@ -20,6 +20,7 @@ from rich.table import Table
 from bridges.errors import BridgeError
 from bridges.records import ControlTotals, ErrorPolicy, FileSpec, Layout, RecordFormat
 from bridges.records.batch import BatchReader, DecodedRecord
+from bridges.records.copybook import SourceFormat
 
 batch_app = typer.Typer(help="Batch files: decode COBOL copybook records (EBCDIC or ASCII).",
                         no_args_is_help=True)
@@ -81,13 +82,14 @@ class _Tracked(io.RawIOBase):
 
 
 def _spec(copybook: Path, codepage: str, fmt: RecordFormat, record: str | None,
-          strict: bool, control: ControlTotals | None) -> FileSpec:
+          strict: bool, control: ControlTotals | None, source: SourceFormat) -> FileSpec:
     text = copybook.read_text(encoding="utf-8", errors="replace")
     policy = ErrorPolicy.FAIL if strict else ErrorPolicy.QUARANTINE
     if record:
-        return FileSpec.single(Layout.from_copybook(text, codepage, record), format=fmt,
+        return FileSpec.single(Layout.from_copybook(text, codepage, record, source), format=fmt,
                                policy=policy, control=control)
-    return FileSpec.from_copybook(text, codepage, format=fmt, policy=policy, control=control)
+    return FileSpec.from_copybook(text, codepage, source, format=fmt, policy=policy,
+                                  control=control)
 
 
 def _write(records: Iterator[DecodedRecord], to: Output, out: TextIO | None,
@@ -157,6 +159,8 @@ def decode(
     control_sum: Annotated[str | None, typer.Option(help="Trailer field: amount total")] = None,
     amount: Annotated[str | None, typer.Option(help="Detail field summed for the control")]
     = None,
+    source_format: Annotated[str, typer.Option(
+        help="Copybook layout: fixed (columns 8-72), free, or auto")] = "auto",
 ) -> None:
     """Decode FILE with a COBOL copybook; one object per record, numbers exact."""
     console = Console(stderr=True)
@@ -165,7 +169,10 @@ def decode(
     control = ControlTotals(control_count, control_sum, amount) \
         if control_count or control_sum else None
     try:
-        spec = _spec(copybook, codepage, fmt, record, strict, control)
+        if source_format not in ("auto", "fixed", "free"):
+            raise typer.BadParameter("--source-format: auto, fixed or free")
+        spec = _spec(copybook, codepage, fmt, record, strict, control,
+                     cast(SourceFormat, source_format))
     except BridgeError as exc:
         console.print(f"[red]copybook:[/red] {exc.message}")
         raise typer.Exit(2) from None
