@@ -84,10 +84,12 @@ class RedisEventStore:
 
     # -- webhook subscriptions ---------------------------------------------------------------
 
-    async def subscribe(self, agent: str, url: str, types: list[str]) -> Subscription:
+    async def subscribe(self, agent: str, url: str, types: list[str],
+                        grants: dict[str, Any]) -> Subscription:
         sub = Subscription(id=uuid.uuid4().hex, agent=agent, url=url, types=sorted(types),
                            position=await self.last_seq(),
-                           created_at=datetime.now(UTC).isoformat(), last_delivery=None)
+                           created_at=datetime.now(UTC).isoformat(), last_delivery=None,
+                           grants=grants)
         await self.redis.hset(self.k["subs"], sub.id, json.dumps(sub.__dict__))
         return sub
 

@@ -91,7 +91,9 @@ def event_routes(events: EventService) -> APIRouter:
             raise InvalidArguments("a webhook URL must be http(s)")
         wanted = requested(caller, new.types)
         assert wanted is not None
-        sub = await events.store.subscribe(caller.agent, new.url, sorted(wanted))
+        sub = await events.store.subscribe(
+            caller.agent, new.url, sorted(wanted),
+            {"roles": sorted(caller.roles), "attributes": caller.attributes})
         events.notifier.notify()
         return sub.public()
 

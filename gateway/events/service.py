@@ -79,11 +79,21 @@ class EventService:
         return {f.event for f in self.feeds
                 if self.runtime.policy.allows(caller, f.visible_with)}
 
-    def caller(self, agent: str) -> Caller | None:
-        """The subscriber as its policy stands now (None: the agent was removed)."""
-        config = self.runtime.settings.agents.get(agent)
-        return Caller(agent=agent, roles=frozenset(config.roles),
-                      attributes=dict(config.attributes)) if config else None
+    def caller(self, sub: Subscription) -> Caller | None:
+        """The subscriber as its policy stands now (None: the agent was removed).
+
+        A token (JWT) caller, which no configuration lists, keeps the roles its token
+        granted when it subscribed.
+        """
+        settings = self.runtime.settings
+        config = settings.agents.get(sub.agent)
+        if config is not None:
+            return Caller(agent=sub.agent, roles=frozenset(config.roles),
+                          attributes=dict(config.attributes))
+        if sub.grants and settings.jwt is not None:
+            return Caller(agent=sub.agent, roles=frozenset(sub.grants["roles"]),
+                          attributes=dict(sub.grants["attributes"]))
+        return None
 
     async def read(self, caller: Caller, after: int, types: set[str] | None) -> list[Event]:
         allowed = self.visible_types(caller)
@@ -146,7 +156,7 @@ class EventService:
     async def deliver(self, sub: Subscription) -> None:
         """Send a subscriber what it has not had yet, in order; stop at the first failure."""
         assert self.webhooks is not None
-        caller = self.caller(sub.agent)
+        caller = self.caller(sub)
         if caller is None or not await self.store.lease(sub.id):
             return
         try:

@@ -28,8 +28,10 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS feed_positions (feed TEXT PRIMARY KEY, position TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subscriptions (
     id TEXT PRIMARY KEY, agent TEXT NOT NULL, url TEXT NOT NULL, types TEXT NOT NULL,
-    position INTEGER NOT NULL, created_at TEXT NOT NULL, last_delivery TEXT);
+    position INTEGER NOT NULL, created_at TEXT NOT NULL, last_delivery TEXT, grants TEXT);
 """
+# Columns added after the first release, for stores created before them.
+_ADDED_COLUMNS = {"subscriptions": {"grants": "TEXT"}}
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Subscription:
     position: int
     created_at: str
     last_delivery: dict[str, Any] | None
+    grants: dict[str, Any] | None = None  # a token caller's roles at subscription time
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "url": self.url, "types": self.types,
@@ -66,7 +69,8 @@ def _subscription(row: sqlite3.Row) -> Subscription:
                         types=json.loads(row["types"]), position=row["position"],
                         created_at=row["created_at"],
                         last_delivery=json.loads(row["last_delivery"])
-                        if row["last_delivery"] else None)
+                        if row["last_delivery"] else None,
+                        grants=json.loads(row["grants"]) if row["grants"] else None)
 
 
 class EventStore:
@@ -78,6 +82,11 @@ class EventStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+            for column, kind in columns.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
 
     async def _do(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -141,16 +150,18 @@ class EventStore:
 
     # -- webhook subscriptions ---------------------------------------------------------------
 
-    async def subscribe(self, agent: str, url: str, types: list[str]) -> Subscription:
+    async def subscribe(self, agent: str, url: str, types: list[str],
+                        grants: dict[str, Any]) -> Subscription:
         sub = Subscription(id=uuid.uuid4().hex, agent=agent, url=url, types=sorted(types),
                            position=await self.last_seq(),  # from now on, not the history
-                           created_at=datetime.now(UTC).isoformat(), last_delivery=None)
+                           created_at=datetime.now(UTC).isoformat(), last_delivery=None,
+                           grants=grants)
 
         def write(db: sqlite3.Connection) -> None:
-            db.execute("INSERT INTO subscriptions (id, agent, url, types, position, created_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", (sub.id, sub.agent, sub.url,
-                                                     json.dumps(sub.types), sub.position,
-                                                     sub.created_at))
+            db.execute("INSERT INTO subscriptions (id, agent, url, types, position, created_at, "
+                       "grants) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (sub.id, sub.agent, sub.url, json.dumps(sub.types), sub.position,
+                        sub.created_at, json.dumps(grants)))
         await self._do(write)
         return sub
 
@@ -198,7 +209,8 @@ class EventLog(Protocol):
 
     async def last_seq(self) -> int: ...
 
-    async def subscribe(self, agent: str, url: str, types: list[str]) -> Subscription: ...
+    async def subscribe(self, agent: str, url: str, types: list[str],
+                        grants: dict[str, Any]) -> Subscription: ...
 
     async def subscriptions(self, agent: str | None = None) -> list[Subscription]: ...
 

@@ -2,8 +2,9 @@
 
 Every job runs through `Runtime.call`, so it meets the same policy, validation, limits and
 audit as a direct call. A submission is checked up front (403/422 answer at once, not later
-as a failed job) and the caller is rebuilt from the configured agents when the job runs, so
-an agent removed meanwhile cannot run what it queued.
+as a failed job). When the job runs, an API-key agent is rebuilt from the configured agents,
+so one removed meanwhile cannot run what it queued; a token (JWT) caller, which no
+configuration lists, runs with the roles its token granted at submission.
 """
 
 from __future__ import annotations
@@ -80,8 +81,9 @@ class JobService:
                 raise GatewayError(f"webhooks need the secret {SECRET_NAME!r} configured")
             if urlsplit(webhook_url).scheme not in ("http", "https"):
                 raise InvalidArguments("X-Webhook-URL must be an http(s) URL")
-        job = await self.store.create(caller.agent, caller.on_behalf_of, tool.name, arguments,
-                                      trace_id, webhook_url)
+        job = await self.store.create(
+            caller.agent, caller.on_behalf_of, tool.name, arguments, trace_id, webhook_url,
+            {"roles": sorted(caller.roles), "attributes": caller.attributes})
         self.wakeup.set()
         return {"job_id": job.id, "tool": job.tool, "state": job.state.value,
                 "status_url": status_url(job.id)}
@@ -148,10 +150,13 @@ class JobService:
 
     def caller_of(self, job: Job) -> Caller:
         agent = self.runtime.settings.agents.get(job.agent)
-        if agent is None:
+        if agent is not None:
+            return Caller(agent=job.agent, roles=frozenset(agent.roles),
+                          attributes=dict(agent.attributes), on_behalf_of=job.on_behalf_of)
+        if not job.grants or self.runtime.settings.jwt is None:
             raise Unauthenticated(f"agent {job.agent!r} is no longer configured")
-        return Caller(agent=job.agent, roles=frozenset(agent.roles),
-                      attributes=dict(agent.attributes), on_behalf_of=job.on_behalf_of)
+        return Caller(agent=job.agent, roles=frozenset(job.grants["roles"]),
+                      attributes=dict(job.grants["attributes"]), on_behalf_of=job.on_behalf_of)
 
     async def execute(self, job: Job) -> None:
         async def progress(fraction: float, message: str) -> None:

@@ -34,7 +34,9 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS jobs (
     tool TEXT NOT NULL, arguments TEXT NOT NULL, trace_id TEXT NOT NULL,
     state TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0, message TEXT NOT NULL DEFAULT '',
     result TEXT, error TEXT, webhook_url TEXT, webhook TEXT,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"""
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, grants TEXT)"""
+# Columns added after the first release, for stores created before them.
+_ADDED_COLUMNS = {"grants": "TEXT"}
 
 
 def _now() -> str:
@@ -56,6 +58,7 @@ class Job:
     error: dict[str, Any] | None
     webhook_url: str | None
     webhook: dict[str, Any] | None  # the delivery record: attempts, last status
+    grants: dict[str, Any] | None  # the caller's roles and attributes at submission
     created_at: str
     updated_at: str
 
@@ -84,8 +87,8 @@ def _job(row: sqlite3.Row) -> Job:
                trace_id=row["trace_id"], state=JobState(row["state"]),
                progress=row["progress"], message=row["message"], result=loads(row["result"]),
                error=loads(row["error"]), webhook_url=row["webhook_url"],
-               webhook=loads(row["webhook"]), created_at=row["created_at"],
-               updated_at=row["updated_at"])
+               webhook=loads(row["webhook"]), grants=loads(row["grants"]),
+               created_at=row["created_at"], updated_at=row["updated_at"])
 
 
 class JobStore:
@@ -97,6 +100,10 @@ class JobStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        present = {r["name"] for r in self._db.execute("PRAGMA table_info(jobs)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
@@ -107,15 +114,15 @@ class JobStore:
         return await asyncio.to_thread(self._run, sql, args)
 
     async def create(self, agent: str, on_behalf_of: str | None, tool: str,
-                     arguments: dict[str, Any], trace_id: str,
-                     webhook_url: str | None) -> Job:
+                     arguments: dict[str, Any], trace_id: str, webhook_url: str | None,
+                     grants: dict[str, Any]) -> Job:
         job_id, now = uuid.uuid4().hex, _now()
         await self._arun(
             "INSERT INTO jobs (id, seq, agent, on_behalf_of, tool, arguments, trace_id, state, "
-            "webhook_url, created_at, updated_at) VALUES "
-            "(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "webhook_url, created_at, updated_at, grants) VALUES "
+            "(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (job_id, agent, on_behalf_of, tool, json.dumps(arguments), trace_id,
-             JobState.QUEUED.value, webhook_url, now, now))
+             JobState.QUEUED.value, webhook_url, now, now, json.dumps(grants)))
         job = await self.get(job_id)
         assert job is not None
         return job

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 
+import jwt
+
+from bridges.secrets import MemorySecretStore
+from emulators.bankdb import SqliteBankDb
 from emulators.smtp import MailServer
+from gateway.registry import load_tools
 from gateway.webhooks import verify
-from tests.agents.conftest import WEBHOOK_KEY, wait_job
+from tests.agents.conftest import WEBHOOK_KEY, job_roles, wait_job
 from tests.agents.receiver import Receiver
-from tests.support.servers import ServedApp
+from tests.agents.slow_tools import SLOW_TOOLS
+from tests.conftest import odbc_system
+from tests.support.servers import ServedApp, serve_gateway
 
 PROPOSAL = {"customer_id": "C000001", "product_code": "LN-PERS",
             "message": "As discussed on the phone, here is the loan offer."}
@@ -137,3 +145,20 @@ def test_a_webhook_url_must_be_http(job_gateway: ServedApp) -> None:
         response = client.post("/tools/slow_report", json={"steps": 1},
                                headers={"X-Webhook-URL": "file:///etc/passwd"})
     assert response.status_code == 422
+
+
+def test_a_token_callers_job_runs_with_the_roles_its_token_granted(
+        sqlite_bank: SqliteBankDb, roles: dict[str, list[str]]) -> None:
+    secret = "test-hs256-secret-for-jobs-0123456789"
+    jwt_settings = {"issuer": "https://idp.test", "audience": "mainbridge",
+                    "hs256_secret": "idp.hs256"}
+    token = jwt.encode({"iss": "https://idp.test", "aud": "mainbridge", "sub": "bot-7",
+                        "roles": ["support"], "exp": int(time.time()) + 300}, secret,
+                       algorithm="HS256")
+    with serve_gateway(odbc_system(sqlite_bank), job_roles(roles), jwt=jwt_settings,
+                       secrets=MemorySecretStore({"idp.hs256": secret}),
+                       tools=[*load_tools(), *SLOW_TOOLS]) as gateway, \
+            gateway.client(None, Authorization=f"Bearer {token}") as client:
+        ticket = client.post("/tools/slow_report", json={"steps": 2}).json()
+        job = wait_job(client, ticket["job_id"])
+    assert job["state"] == "succeeded", job
