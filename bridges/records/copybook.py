@@ -46,6 +46,7 @@ KEYWORDS = {"PIC", "PICTURE", "USAGE", "IS", "ARE", "REDEFINES", "OCCURS", "TO",
             "VALUE", "VALUES", "THRU", "THROUGH", "JUST", "JUSTIFIED", "RIGHT", "LEFT",
             "BLANK", "WHEN", "ASCENDING", "DESCENDING", "KEY", "INDEXED", "BY", "GLOBAL",
             "EXTERNAL", "SYNC", "SYNCHRONIZED", "RENAMES", *USAGES, *UNSUPPORTED_USAGES}
+LISTING_DIRECTIVES = {"EJECT", "SKIP1", "SKIP2", "SKIP3"}  # page layout for compiler listings
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[^\s'\",]+|,")
 
 
@@ -117,6 +118,8 @@ def source_lines(text: str, source_format: SourceFormat = "auto") -> list[tuple[
             if stripped.startswith(("*", "*>")):
                 continue
         body = body.split("*>", 1)[0]
+        if body.strip().upper().rstrip(".") in LISTING_DIRECTIVES:
+            continue
         if body.strip():
             lines.append((number, body))
     return lines

@@ -73,6 +73,8 @@ def test_clauses_usage_inheritance_and_depending_on() -> None:
 def test_continuation_and_implicit_record() -> None:
     text = ("000100     05  GREETING  PIC X(30) VALUE 'HELLO                    \n"
             "000200-    'WORLD'.\n"
+            "000250     EJECT\n"
+            "000260/    NEW PAGE COMMENT\n"
             "000300     05  N         PIC 9.\n")
     [root] = parse_copybook(text)
     assert root.name == "RECORD"
