@@ -80,11 +80,13 @@ class GetCustomerOverview(Tool[OverviewParams]):
     async def part(ctx: ToolContext, label: str, call: Awaitable[dict[str, Any]]) -> Any:
         """A part's data, or an empty value and an entry in the error list."""
         try:
-            return (await call)["data"]
+            result = await call
         except PartCallFailed as exc:
             ctx.errors.append(PartError(part=label, type=exc.failed_type, message=exc.message,
                                         retriable=exc.retriable))
             return []
+        ctx.warnings.extend(f"{label}: {w}" for w in result.get("warnings", []))
+        return result["data"]
 
 
 TOOLS = [GetCustomerOverview]

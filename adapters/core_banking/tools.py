@@ -43,6 +43,8 @@ class GetAccountBalance(ScreenTool[AccountParams]):
     returns = "balance@1"
     system = SYSTEM
     flow = ACCOUNT_INQUIRY
+    # When the mainframe is down: the balance the transaction database implies (no holds).
+    fallbacks = ("get_ledger_balance",)
 
     def values(self, params: AccountParams) -> dict[str, str]:
         return {"account_id": params.account_id}
