@@ -10,7 +10,7 @@ import re
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from bridges.errors import ConfigError
 from bridges.recording import REDACTED, SECRET_KEYS, Redactor
@@ -94,3 +94,12 @@ def mask_har(path: Path, redactor: Redactor) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def rebase_har(path: Path, old_base: str, new_base: str) -> None:
+    """Move a recording to another base URL (a recording made against an emulator on a random
+    port becomes replayable at a fixed, unresolvable address such as http://loans.invalid)."""
+    old, new = urlsplit(old_base), urlsplit(new_base)
+    text = path.read_text(encoding="utf-8").replace(old_base.rstrip("/"), new_base.rstrip("/"))
+    text = text.replace(f'"{old.netloc}"', f'"{new.netloc}"')  # Host headers
+    path.write_text(text, encoding="utf-8")

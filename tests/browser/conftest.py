@@ -12,8 +12,11 @@ from adapters.kit import ToolContext
 from adapters.loans import PASSWORD_SECRET, system_config
 from bridges.browser import BrowserBridge
 from bridges.secrets import MemorySecretStore
+from emulators.dataset import BankDataset
 from emulators.web import LoansPortal
 from tests.support.servers import ServedApp, serve_gateway
+
+DATA = BankDataset()
 
 
 def make_bridge(portal: LoansPortal, password: str | None = None,
@@ -21,6 +24,20 @@ def make_bridge(portal: LoansPortal, password: str | None = None,
     config = {k: v for k, v in system_config(portal.url, **settings).items() if k != "bridge"}
     secrets = MemorySecretStore({PASSWORD_SECRET: password or portal.password})
     return BrowserBridge.from_config("loans", config, secrets)
+
+
+def expected(loan_id: str) -> dict[str, object]:
+    """A loan as the dataset has it, compared field by field with what was scraped."""
+    row = next(r for r in DATA.loans if r["loan_id"] == loan_id)
+    customer = DATA.customers_by_id[row["customer_id"]]
+    return {"loan_id": loan_id, "customer_id": row["customer_id"],
+            "borrower_name": f"{customer['first_name']} {customer['last_name']}",
+            "product_code": row["product_code"],
+            "principal": {"amount": row["principal"], "currency": row["currency"]},
+            "outstanding": {"amount": row["outstanding"], "currency": row["currency"]},
+            "interest_rate_pct": row["interest_rate_pct"], "term_months": row["term_months"],
+            "start_date": row["start_date"], "status": row["status"], "purpose": None,
+            "version": 1}
 
 
 def context(bridge: BrowserBridge) -> ToolContext:

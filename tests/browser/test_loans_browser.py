@@ -29,25 +29,10 @@ from bridges.pageflow import (
     WaitFor,
 )
 from canonical.entities.loan import ApplicationV1, EligibilityV1, LoanV1
-from emulators.dataset import BankDataset
 from emulators.web import LoansPortal
+from tests.browser.conftest import DATA, expected
 
 pytestmark = pytest.mark.browser
-DATA = BankDataset()
-
-
-def expected(loan_id: str) -> dict[str, object]:
-    """A loan as the dataset has it, compared field by field with what was scraped."""
-    row = next(r for r in DATA.loans if r["loan_id"] == loan_id)
-    customer = DATA.customers_by_id[row["customer_id"]]
-    return {"loan_id": loan_id, "customer_id": row["customer_id"],
-            "borrower_name": f"{customer['first_name']} {customer['last_name']}",
-            "product_code": row["product_code"],
-            "principal": {"amount": row["principal"], "currency": row["currency"]},
-            "outstanding": {"amount": row["outstanding"], "currency": row["currency"]},
-            "interest_rate_pct": row["interest_rate_pct"], "term_months": row["term_months"],
-            "start_date": row["start_date"], "status": row["status"], "purpose": None,
-            "version": 1}
 
 
 def dumped(loan: object) -> dict[str, object]:
