@@ -60,6 +60,11 @@ def overview(gateway: ServedApp, role: str, name: str = "John Doe") -> Any:
         return client.post("/tools/get_customer_overview", json={"name": name})
 
 
+def post_admin(gateway: ServedApp, tool: str, args: dict[str, Any]) -> Any:
+    with gateway.client("admin") as client:
+        return client.post(f"/tools/{tool}", json=args)
+
+
 def test_overview_of_john_doe_from_every_system(gateway: ServedApp) -> None:
     response = overview(gateway, "admin")
     assert response.status_code == 200, response.text
@@ -95,9 +100,8 @@ def test_mainframe_down_balance_falls_back_to_the_ledger(
     systems, secrets = everything
     broken = {**systems, "corebanking": corebanking_config(closed_port())}
     with serve_gateway(broken, roles, secrets, controls={"retry": {"attempts": 1}}) as gateway:
-        with gateway.client("admin") as client:
-            response = client.post("/tools/get_account_balance", json={"account_id": "1000000001"})
-            body = overview(gateway, "admin").json()
+        response = post_admin(gateway, "get_account_balance", {"account_id": "1000000001"})
+        body = overview(gateway, "admin").json()
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["tool"] == "get_account_balance" and result["source"]["bridge"] == "odbc"
