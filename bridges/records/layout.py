@@ -8,7 +8,7 @@ saying which field, which bytes and why. Encoding is our own outbound data, so i
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -150,6 +150,8 @@ class Layout:
         self.codepage = check_codepage(codepage)
         if item.occurs is not None:
             raise CopybookError(f"record {item.name} cannot have OCCURS", item.line)
+        # 01 B REDEFINES A: another record type over the same buffer, a layout of its own
+        item = replace(item, redefines=None)
         self.root = _compile(item, self.codepage, _Inherited(None, None, False), 0)
         self.name = item.name
         self.size = self.root.size  # the maximum when the record is variable

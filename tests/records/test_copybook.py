@@ -104,3 +104,16 @@ def test_errors_name_the_line(text: str, line: int, message: str) -> None:
         layouts(text)
     assert caught.value.line == line
     assert str(caught.value).startswith(f"line {line}:")
+
+
+def test_level_01_redefines_is_another_record_type() -> None:
+    records = layouts("""
+       01  REC-A.
+           05  KIND   PIC X VALUE 'A'.
+           05  N      PIC 9(3).
+       01  REC-B REDEFINES REC-A.
+           05  KIND   PIC X VALUE 'B'.
+           05  TEXT   PIC X(3).
+    """)
+    _, errors, _ = records["REC-B"].decode(b"\xc2\xf1")
+    assert errors and not errors[0].soft  # a short record is a real error in REC-B too
