@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import shutil
 import socket
 import subprocess
 import sys
@@ -38,27 +37,6 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> N
         except httpx.TransportError:
             time.sleep(0.1)
     raise RuntimeError(f"{url} not up")
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    server = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.02)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -126,3 +104,25 @@ def test_three_processes_share_one_limit_and_one_cache(replicas: list[str]) -> N
     assert other["source"]["cached"] is True  # the cache is shared through Redis too
     for client in clients:
         client.close()
+
+
+async def test_breaker_state_is_shared_through_redis(redis_url: str) -> None:
+    """Two gateways' breakers over one Redis: what opens for one is open for the other."""
+    from bridges.errors import ConnectError
+    from gateway.breaker import BreakerConfig, CircuitOpen
+    from gateway.controls import Controls, ControlSettings
+
+    settings = ControlSettings(redis_url=redis_url, breaker=BreakerConfig(
+        window=2, min_calls=2, failure_rate=0.5, open_s=30))
+    first, second = Controls(settings), Controls(settings)
+
+    async def failing(budget: float) -> None:
+        raise ConnectError("down", system="corebanking")
+
+    for _ in range(2):
+        with pytest.raises(ConnectError):
+            await first.guarded("corebanking", failing, 1.0, time.monotonic() + 5)
+    with pytest.raises(CircuitOpen):
+        await second.guarded("corebanking", failing, 1.0, time.monotonic() + 5)
+    await first.close()
+    await second.close()
