@@ -37,13 +37,14 @@ def arrow_type(codec: FieldCodec) -> pa.DataType:
     pic = codec.picture
     if pic.category is not Category.NUMERIC:
         return pa.string()
-    if codec.usage is Usage.NATIVE and codec.size == 8:
-        return pa.decimal128(max(20, pic.scale + 1), max(pic.scale, 0))
+    digits = pic.digits
+    if codec.usage is Usage.NATIVE:  # COMP-5: the whole binary range, not the PICTURE's
+        digits = {2: 5, 4: 10, 8: 20}[codec.size]
     if pic.scale > 0:
-        return pa.decimal128(max(pic.digits, pic.scale), pic.scale)
-    if pic.digits - pic.scale <= 18:
+        return pa.decimal128(max(digits, pic.scale), pic.scale)
+    if digits - pic.scale <= 18:
         return pa.int64()
-    return pa.decimal128(pic.digits - pic.scale, 0)
+    return pa.decimal128(digits - pic.scale, 0)
 
 
 def _vectorizable(codec: FieldCodec) -> bool:

@@ -111,3 +111,15 @@ def test_longer_records_than_the_layout(stlrec: str, length: int | None) -> None
     data = b"".join(frame([detail.encode({"STL-TXN-ID": "T1"}).ljust(length or 153, b"\x40")
                            for _ in range(3)], RecordFormat.FIXED))
     assert_same(data, detail, length)
+
+
+def test_comp5_values_beyond_the_picture() -> None:
+    layout = Layout.from_copybook("""
+       01  R.
+           05  N  PIC V9(1) COMP-5.
+           05  M  PIC S9(2)V9 COMP-5.
+    """)
+    data = b"\x0a\x00\xff\xff\x00\x00\x80\x00" + b"\x0a"  # 256.0, -0.1, 0.0, -3276.8, short
+    table, _ = decode_table_fast(data, layout)
+    assert table.column("N").to_pylist()[0] == 256
+    assert_same(data, layout)
