@@ -1,10 +1,11 @@
-"""Change feeds: transactions (ODBC), settlement files (SFTP), ticket statuses (SOAP).
+"""Change feeds: transactions and customers (ODBC), settlement files (SFTP), tickets (SOAP).
 
 TXNHIST.CHG_SEQ is bumped on every insert or update, as a DB2 shop's replication column
 would be; that feed reads rows above the last counter it saw, in counter order. The SFTP
 server has no change log at all: that feed compares listings with the names it has seen.
 The help desk only answers GetTicket: that feed re-reads the tickets not yet closed and
-probes the next sequential ticket numbers for new ones.
+probes the next sequential ticket numbers for new ones. CUSTMAST has no change column: that
+feed compares a snapshot of the table with the last one and lists the fields that differ.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from adapters.core_transactions import SYSTEM, TXN_COLUMNS, TXN_SELECT, transact
 from adapters.kit import Tool, ToolContext
 from adapters.kit.feed import ChangeFeed, FeedEvent
 from adapters.kit.sql import fetch_rows
+from adapters.products import SEGMENTS
 from adapters.settlements.files import SYSTEM as SETTLEMENTS
 from adapters.settlements.tools import ListBatchFiles, ListBatchFilesParams
 from adapters.ticketing import GetTicket, GetTicketParams
@@ -24,6 +26,8 @@ from bridges.odbc import ColumnType, Statement
 from canonical.entities.batch import BatchFileV1
 from canonical.entities.events import (
     BatchFileArrivedV1,
+    CustomerUpdatedV1,
+    FieldChange,
     TicketStatusChangedV1,
     TransactionChangedV1,
 )
@@ -121,5 +125,52 @@ class TicketStatusChanges(ChangeFeed):
         return events, json.dumps(state, sort_keys=True)
 
 
+CUSTOMERS = Statement(
+    "SELECT CUST_ID, CUST_FNAME, CUST_LNAME, SEG_CD, CNTRY_CD, BIRTH_DT FROM CUSTMAST "
+    "ORDER BY CUST_ID", {"CUST_ID": ColumnType.CHAR, "CUST_FNAME": ColumnType.CHAR,
+                         "CUST_LNAME": ColumnType.CHAR, "SEG_CD": ColumnType.CHAR,
+                         "CNTRY_CD": ColumnType.CHAR, "BIRTH_DT": ColumnType.YYYYMMDD})
+# Legacy column -> canonical field (customer@2's names) and how its value reads as text.
+CUSTOMER_FIELDS: dict[str, tuple[str, Any]] = {
+    "CUST_FNAME": ("first_name", str), "CUST_LNAME": ("last_name", str),
+    "SEG_CD": ("segment", SEGMENTS.get), "CNTRY_CD": ("country", str),
+    "BIRTH_DT": ("date_of_birth", lambda d: d.isoformat()),
+}
+
+
+class CustomerUpdates(ChangeFeed):
+    name = "bankdb.customers"
+    event = "customer_updated@1"
+    system = SYSTEM
+    visible_with = "get_customer_info"
+
+    async def poll(self, position: str | None, ctx: ToolContext) -> (
+        tuple[list[FeedEvent], str | None]
+    ):
+        rows = await fetch_rows(ctx, SYSTEM, CUSTOMERS, ())
+        snapshot = {row["CUST_ID"]: {field: None if row[col] is None else text(row[col])
+                                     for col, (field, text) in CUSTOMER_FIELDS.items()}
+                    for row in rows}
+        last = json.loads(position) if position else None
+        events: list[FeedEvent] = []
+        # The generation numbers event keys, so every replica reading the same position
+        # names the same change alike, and a value flipping back and forth is never merged.
+        generation = last["generation"] + 1 if last else 0
+        for customer_id, now in snapshot.items() if last else ():
+            before = last["rows"].get(customer_id, {}) if last else {}
+            changes = [FieldChange(field=f, old=before.get(f), new=v)
+                       for f, v in now.items() if before.get(f) != v]
+            if changes:
+                events.append(FeedEvent(
+                    key=f"{self.name}:{generation}:{customer_id}",
+                    data=CustomerUpdatedV1(customer_id=customer_id, changes=changes,
+                                           detected_at=ctx.now())))
+        if last and not events:
+            return [], position  # nothing changed: keep the position (and its generation)
+        return events, json.dumps({"generation": generation, "rows": snapshot},
+                                  sort_keys=True)
+
+
 TOOLS: list[type[Tool[Any]]] = []  # this module only declares feeds
-FEEDS: list[type[ChangeFeed]] = [TransactionChanges, BatchFileArrivals, TicketStatusChanges]
+FEEDS: list[type[ChangeFeed]] = [TransactionChanges, BatchFileArrivals, TicketStatusChanges,
+                                 CustomerUpdates]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from canonical.base import AwareDatetime, CanonicalModel, Identifier
 from canonical.entities.batch import BatchFileV1
@@ -50,4 +50,27 @@ class TicketStatusChangedV1(CanonicalModel):
     previous_status: TicketStatus | None
     status: TicketStatus
     ticket: TicketV1 = Field(description="The ticket as it is now")
+    detected_at: AwareDatetime
+
+
+class FieldChange(BaseModel):
+    """One field of a record, before and after (as text: fields differ in type)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str = Field(min_length=1, max_length=64, description="The canonical field name")
+    old: str | None
+    new: str | None
+
+
+@registry.register
+class CustomerUpdatedV1(CanonicalModel):
+    """A customer's master record changed; only the changed fields are listed."""
+
+    entity = "customer_updated"
+    schema_version = 1
+
+    version: Literal[1] = 1
+    customer_id: Identifier
+    changes: list[FieldChange] = Field(min_length=1)
     detected_at: AwareDatetime

@@ -140,6 +140,8 @@ class EventService:
             await self.poll_once(feed)
         except BridgeError as exc:  # the legacy side is down: try again next round
             log.warning("feed %s: %s", feed.name, exc.message)
+        except Exception:  # a feed bug must not end its polling for good; say it loudly
+            log.exception("feed %s failed", feed.name)
 
     async def poll_forever(self, feed: ChangeFeed) -> None:
         while True:

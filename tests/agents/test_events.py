@@ -238,3 +238,17 @@ def test_a_ticket_status_change_on_the_help_desk_is_an_event(
     assert (resolved["data"]["data"]["previous_status"], resolved["data"]["data"]["status"]) == (
         "new", "resolved")
     assert resolved["data"]["data"]["ticket"]["status"] == "resolved"
+
+
+def test_a_customer_record_change_lists_the_changed_fields(
+        gateway: ServedApp, bank: SqliteBankDb) -> None:
+    with gateway.client("sales") as client, client.stream(
+            "GET", "/events", params={"types": "customer_updated@1"}) as stream:
+        # CUST_ID is CHAR(8): stored padded, as DB2 would.
+        bank.execute_script("UPDATE CUSTMAST SET SEG_CD = 'P', CUST_LNAME = 'Doe-Smith' "
+                            "WHERE CUST_ID = 'C000001 ';")
+        [updated] = Sse(stream).read(1)
+    data = updated["data"]["data"]
+    assert data["customer_id"] == "C000001"
+    assert sorted((c["field"], c["old"], c["new"]) for c in data["changes"]) == [
+        ("last_name", "Doe", "Doe-Smith"), ("segment", "retail", "premium")]
