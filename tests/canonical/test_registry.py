@@ -22,7 +22,8 @@ GOLDEN = sorted((fixtures_dir() / "canonical").glob("*/v*/*.json"))
 
 def test_there_are_golden_documents_for_every_registered_entity() -> None:
     covered = {p.parts[-3] for p in GOLDEN}
-    entities = {key.split("@")[0] for key in registry}
+    keys: list[str] = registry.keys()
+    entities = {key.split("@")[0] for key in keys}
     assert entities <= covered, f"no golden document for {sorted(entities - covered)}"
 
 
