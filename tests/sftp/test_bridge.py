@@ -169,3 +169,15 @@ async def test_listing_hides_unsafe_names(bridge: SftpBridge, emulator: SftpEmul
     assert file_name(PARTNERS[0], emulator.published[0]) in names
     with pytest.raises(ProtocolError):
         await bridge.exchange(ReadFile("clearing/outbox", "../../etc/passwd"))
+
+
+async def test_cipher_settings(emulator: SftpEmulator) -> None:
+    bad = SftpBridge.from_config("settlements", settings_for(emulator, ciphers=["rot13"]),
+                                 secrets_for(emulator))
+    with pytest.raises(ConfigError, match="cipher"):
+        await bad.exchange(ListFolder("clearing/outbox"))
+    await bad.close()
+    ctr = SftpBridge.from_config("settlements", settings_for(emulator, ciphers=["aes256-ctr"]),
+                                 secrets_for(emulator))
+    assert await ctr.exchange(ListFolder("clearing/outbox"))
+    await ctr.close()
