@@ -1,6 +1,7 @@
 """Records bench: decoded records/s for a 100-byte EBCDIC record (text, zoned, COMP-3, binary),
 record by record (Layout.decode) beside the vectorized numpy/Arrow path; goal >= 1M/s per core
-vectorized. Both decode the same bytes in the same run; the results are checked equal.
+vectorized, counted per CPU second of this process (steady on a shared machine). Both decode
+the same bytes in the same run; the results are checked equal.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,13 +46,16 @@ def sample(layout: Layout, count: int) -> bytes:
     return (block * (count // 1000 + 1))[: count * layout.size]
 
 
-def best_rate(fn: object, count: int, repeats: int) -> float:
-    best = float("inf")
+def best_rate(fn: Callable[[], object], count: int, repeats: int) -> tuple[float, float]:
+    """(records/s by the wall clock, records/s per CPU second of this process): the second is
+    the per-core figure, steady even when other work shares the machine."""
+    wall = cpu = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - start)
-    return count / best
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall = min(wall, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+    return count / wall, count / max(cpu, 1e-9)
 
 
 def main() -> None:
@@ -59,8 +64,8 @@ def main() -> None:
     args = parser.parse_args()
     layout = Layout.from_copybook(COPYBOOK)
     assert layout.size == 100
-    slow_n, fast_n = (5_000, 200_000) if args.quick else (20_000, 2_000_000)
-    repeats = 3 if args.quick else 5
+    slow_n, fast_n = (5_000, 300_000) if args.quick else (20_000, 2_000_000)
+    repeats = 5 if args.quick else 7
     slow_data, fast_data = sample(layout, slow_n), sample(layout, fast_n)
 
     def record_path() -> list[dict[str, object]]:
@@ -71,16 +76,17 @@ def main() -> None:
 
     table, errors = decode_table_fast(slow_data, layout)
     assert not errors and table.to_pylist() == record_path(), "paths disagree"
-    slow = best_rate(record_path, slow_n, repeats)
-    fast = best_rate(vectorized, fast_n, repeats)
-    print(f"{'path':<22}{'records':>12}{'records/s':>16}{'MB/s':>10}")
-    for name, n, rate in (("record by record", slow_n, slow), ("vectorized (Arrow)", fast_n,
-                                                                fast)):
-        print(f"{name:<22}{n:>12,}{rate:>16,.0f}{rate * 100 / 1e6:>10.1f}")
-    print(f"speed-up: {fast / slow:.1f}x   (cpu count {os.cpu_count()}, one core used)")
-    results = {"record_by_record_per_s": round(slow), "vectorized_per_s": round(fast),
-               "speedup": round(fast / slow, 1)}
-    goals = {"vectorized_per_s": {"target": 1_000_000, "met": fast >= 1_000_000}}
+    slow, slow_cpu = best_rate(record_path, slow_n, repeats)
+    fast, fast_cpu = best_rate(vectorized, fast_n, repeats)
+    print(f"{'path':<22}{'records':>12}{'records/s (wall)':>18}{'records/s (cpu)':>18}")
+    for name, n, rate, per_cpu in (("record by record", slow_n, slow, slow_cpu),
+                                   ("vectorized (Arrow)", fast_n, fast, fast_cpu)):
+        print(f"{name:<22}{n:>12,}{rate:>18,.0f}{per_cpu:>18,.0f}")
+    print(f"speed-up: {fast_cpu / slow_cpu:.1f}x per CPU second; 100-byte records; "
+          f"{os.cpu_count()} cores, one used")
+    results = {"record_by_record_per_s": round(slow_cpu), "vectorized_per_s": round(fast_cpu),
+               "vectorized_wall_per_s": round(fast), "speedup": round(fast_cpu / slow_cpu, 1)}
+    goals = {"vectorized_per_s": {"target": 1_000_000, "met": fast_cpu >= 1_000_000}}
     print(json.dumps({"bench": "records", "results": results, "goals": goals}))
 
 
