@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,20 @@ def test_a_host_that_is_down_is_a_retriable_503(roles: dict[str, list[str]]) -> 
 def test_missing_s3270_is_a_configuration_error(host: Tn3270Host) -> None:
     with pytest.raises(ConfigError, match="not installed"):
         Terminal("corebanking", executable="/nonexistent/s3270")
+
+
+def test_replay_through_the_gateway_equals_live(host: Tn3270Host, roles: dict[str, list[str]],
+                                                tmp_path: Path) -> None:
+    cassette = tmp_path / "corebanking.json"
+    secrets = MemorySecretStore({"corebanking.password": host.password})
+    calls = [("get_account_balance", {"account_id": "1000000001"}),
+             ("list_accounts", {"customer_id": "C000002"})]
+    with serve_gateway({"corebanking": system_config(host.port, record=str(cassette))}, roles,
+                       secrets) as served, served.client("support") as client:
+        live = [client.post(f"/tools/{name}", json=args).json()["data"] for name, args in calls]
+    assert host.password not in cassette.read_text()
+    with serve_gateway({"corebanking": system_config(None, replay=str(cassette))}, roles,
+                       MemorySecretStore()) as served, served.client("support") as client:
+        replayed = [client.post(f"/tools/{name}", json=args).json()["data"]
+                    for name, args in calls]
+    assert replayed == live
