@@ -34,7 +34,7 @@ from canonical import registry as canonical_registry
 from gateway.auth import Caller
 from gateway.envelope import ToolResult
 from gateway.errors import GatewayError, error_response
-from gateway.jobs import JobService, job_ticket_schema
+from gateway.jobs.service import JobDoors, job_ticket_schema
 from gateway.runtime import Runtime
 
 _ENVELOPE = ToolResult.model_json_schema(by_alias=True)
@@ -72,7 +72,7 @@ def error_result(exc: Exception) -> types.CallToolResult:
 class McpDoor:
     """The MCP server over one Runtime; an ASGI app to mount at /mcp, run in the lifespan."""
 
-    def __init__(self, runtime: Runtime, jobs: JobService) -> None:
+    def __init__(self, runtime: Runtime, jobs: JobDoors) -> None:
         self.runtime = runtime
         self.jobs = jobs
         self.server: Server[Any] = Server("mainbridge", version="0.1.0",

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from gateway.auth import Caller
-from gateway.jobs.service import JobService, status_url
+from gateway.jobs.service import JobDoors, status_url
 
 
-def job_routes(jobs: JobService) -> APIRouter:
+def job_routes(jobs: JobDoors) -> APIRouter:
     router = APIRouter(tags=["jobs"])
 
     def caller_of(request: Request) -> Caller:

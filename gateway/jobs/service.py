@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
-from typing import Any
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from adapters.kit import Tool
@@ -28,6 +28,7 @@ from gateway.errors import (
 )
 from gateway.jobs.store import Job, JobState, JobStore
 from gateway.runtime import Runtime
+from gateway.settings import Settings
 from gateway.webhooks import SECRET_NAME, WebhookSender
 
 log = logging.getLogger("mainbridge.jobs")
@@ -52,6 +53,67 @@ class NotYourJob(UnknownTool):
     type_name = "job_not_found"
 
 
+def may_see(caller: Caller, owner: str) -> bool:
+    return owner == caller.agent or ADMIN_ROLE in caller.roles
+
+
+def grants_of(caller: Caller) -> dict[str, Any]:
+    return {"roles": sorted(caller.roles), "attributes": caller.attributes}
+
+
+async def precheck(runtime: Runtime, caller: Caller, tool: Tool[Any], arguments: Any,
+                   trace_id: str, webhook_url: str | None, webhooks: bool) -> None:
+    """Refuse at once (403/422) what would only fail later as a job."""
+    try:
+        runtime.resolve(caller, tool.name)
+        runtime.parse_arguments(tool, arguments)
+    except GatewayError:
+        # Let the one pipeline refuse it, so the refusal is observed (audited) like any.
+        await runtime.call(caller, tool.name, arguments, trace_id)
+        raise
+    if webhook_url is not None:
+        if not webhooks:
+            raise GatewayError(f"webhooks need the secret {SECRET_NAME!r} configured")
+        if urlsplit(webhook_url).scheme not in ("http", "https"):
+            raise InvalidArguments("X-Webhook-URL must be an http(s) URL")
+
+
+def caller_for(settings: Settings, agent: str, on_behalf_of: str | None,
+               grants: dict[str, Any] | None) -> Caller:
+    """The job's caller when it runs (see the module docstring)."""
+    config = settings.agents.get(agent)
+    if config is not None:
+        return Caller(agent=agent, roles=frozenset(config.roles),
+                      attributes=dict(config.attributes), on_behalf_of=on_behalf_of)
+    if not grants or settings.jwt is None:
+        raise Unauthenticated(f"agent {agent!r} is no longer configured")
+    return Caller(agent=agent, roles=frozenset(grants["roles"]),
+                  attributes=dict(grants["attributes"]), on_behalf_of=on_behalf_of)
+
+
+def failure(exc: Exception) -> dict[str, Any]:
+    """A job's typed error: the HTTP error body plus the status a direct call would get."""
+    status, body, _ = error_response(exc)
+    if status >= 500:
+        log.warning("job failed: %s", body["error"]["message"])
+    return {**body["error"], "status": status}
+
+
+class JobDoors(Protocol):
+    """What the HTTP, MCP and /jobs doors use: the local runner or the Redis queue."""
+
+    runtime: Runtime
+
+    async def submit(self, caller: Caller, tool: Tool[Any], arguments: Any, trace_id: str,
+                     webhook_url: str | None = None) -> dict[str, Any]: ...
+
+    async def visible(self, caller: Caller, job_id: str) -> Job: ...
+
+    async def cancel(self, caller: Caller, job_id: str) -> Job: ...
+
+    def run(self) -> AbstractAsyncContextManager[None]: ...
+
+
 class JobService:
     def __init__(self, runtime: Runtime, webhooks: WebhookSender | None,
                  workers: int = 2) -> None:
@@ -69,28 +131,17 @@ class JobService:
 
     async def submit(self, caller: Caller, tool: Tool[Any], arguments: Any, trace_id: str,
                      webhook_url: str | None = None) -> dict[str, Any]:
-        try:
-            self.runtime.resolve(caller, tool.name)
-            self.runtime.parse_arguments(tool, arguments)
-        except GatewayError:
-            # Let the one pipeline refuse it, so the refusal is observed (audited) like any.
-            await self.runtime.call(caller, tool.name, arguments, trace_id)
-            raise
-        if webhook_url is not None:
-            if self.webhooks is None:
-                raise GatewayError(f"webhooks need the secret {SECRET_NAME!r} configured")
-            if urlsplit(webhook_url).scheme not in ("http", "https"):
-                raise InvalidArguments("X-Webhook-URL must be an http(s) URL")
-        job = await self.store.create(
-            caller.agent, caller.on_behalf_of, tool.name, arguments, trace_id, webhook_url,
-            {"roles": sorted(caller.roles), "attributes": caller.attributes})
+        await precheck(self.runtime, caller, tool, arguments, trace_id, webhook_url,
+                       self.webhooks is not None)
+        job = await self.store.create(caller.agent, caller.on_behalf_of, tool.name, arguments,
+                                      trace_id, webhook_url, grants_of(caller))
         self.wakeup.set()
         return {"job_id": job.id, "tool": job.tool, "state": job.state.value,
                 "status_url": status_url(job.id)}
 
     async def visible(self, caller: Caller, job_id: str) -> Job:
         job = await self.store.get(job_id)
-        if job is None or (job.agent != caller.agent and ADMIN_ROLE not in caller.roles):
+        if job is None or not may_see(caller, job.agent):
             raise NotYourJob(f"no job {job_id!r}")
         return job
 
@@ -148,33 +199,20 @@ class JobService:
                 self.running.pop(job.id, None)
                 self.cancelled.discard(job.id)
 
-    def caller_of(self, job: Job) -> Caller:
-        agent = self.runtime.settings.agents.get(job.agent)
-        if agent is not None:
-            return Caller(agent=job.agent, roles=frozenset(agent.roles),
-                          attributes=dict(agent.attributes), on_behalf_of=job.on_behalf_of)
-        if not job.grants or self.runtime.settings.jwt is None:
-            raise Unauthenticated(f"agent {job.agent!r} is no longer configured")
-        return Caller(agent=job.agent, roles=frozenset(job.grants["roles"]),
-                      attributes=dict(job.grants["attributes"]), on_behalf_of=job.on_behalf_of)
-
     async def execute(self, job: Job) -> None:
         async def progress(fraction: float, message: str) -> None:
             await self.store.progress(job.id, fraction, message)
 
         token = progress_sink.set(progress)
         try:
-            result = await self.runtime.call(self.caller_of(job), job.tool, job.arguments,
-                                             job.trace_id)
+            caller = caller_for(self.runtime.settings, job.agent, job.on_behalf_of, job.grants)
+            result = await self.runtime.call(caller, job.tool, job.arguments, job.trace_id)
         except asyncio.CancelledError:
             if job.id in self.cancelled:
                 return  # DELETE /jobs/{id} settled it already
             raise
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
-            status, body, _ = error_response(exc)
-            if status >= 500:
-                log.warning("job %s (%s) failed: %s", job.id, job.tool, body["error"]["message"])
-            await self.settle(job, JobState.FAILED, error={**body["error"], "status": status})
+            await self.settle(job, JobState.FAILED, error=failure(exc))
         else:
             await self.settle(job, JobState.SUCCEEDED,
                               result=result.model_dump(mode="json", by_alias=True))
