@@ -24,16 +24,16 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.kit import ToolContext  # noqa: E402
-from adapters.products import GetProductPrice, ProductPriceParams  # noqa: E402
-from bridges.odbc import OdbcBridge, OdbcSettings  # noqa: E402
-from bridges.secrets import MemorySecretStore  # noqa: E402
-from emulators.bankdb import SqliteBankDb  # noqa: E402
-from gateway.app import create_app  # noqa: E402
-from gateway.demo import demo_roles  # noqa: E402
-from gateway.runtime import Runtime  # noqa: E402
-from gateway.settings import AgentConfig, Settings, key_hash  # noqa: E402
-from tests.support.servers import ServedApp  # noqa: E402
+from adapters.kit import ToolContext
+from adapters.products import GetProductPrice, ProductPriceParams
+from bridges.odbc import OdbcBridge, OdbcSettings
+from bridges.secrets import MemorySecretStore
+from emulators.bankdb import SqliteBankDb
+from gateway.app import create_app
+from gateway.demo import demo_roles
+from gateway.runtime import Runtime
+from gateway.settings import AgentConfig, Settings, key_hash
+from tests.support.servers import ServedApp
 
 KEY = "bench-key-0123456789abcdef"
 PRICE = {"product_code": "LN-PERS", "customer_id": "C000002"}

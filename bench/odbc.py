@@ -21,10 +21,10 @@ import pyodbc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.core_transactions import TXN_COLUMNS, TXN_SELECT, transaction_from_row  # noqa: E402
-from bridges.odbc import OdbcBridge, OdbcSettings, Query, Statement, connection_string  # noqa: E402
-from bridges.secrets import MemorySecretStore  # noqa: E402
-from emulators.bankdb import BankDatabase, PostgresBankDb, SqliteBankDb  # noqa: E402
+from adapters.core_transactions import TXN_COLUMNS, TXN_SELECT, transaction_from_row
+from bridges.odbc import OdbcBridge, OdbcSettings, Query, Statement, connection_string
+from bridges.secrets import MemorySecretStore
+from emulators.bankdb import BankDatabase, PostgresBankDb, SqliteBankDb
 
 STATEMENT = Statement(TXN_SELECT + "ORDER BY t.TXN_ID", TXN_COLUMNS)
 BATCH = 10_000
