@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -47,11 +48,16 @@ def map_py3270_errors(system: str, action: str = "s3270") -> Iterator[None]:
 
 
 class _S3270(py3270.S3270App):
-    """py3270's s3270 launcher with a configurable executable path."""
+    """py3270's s3270 launcher with a configurable path, and stderr not left in a pipe
+    nobody reads (a long-lived session would block once it filled)."""
 
     def __init__(self, executable: str, args: list[str]) -> None:
         self.executable = executable
         super().__init__(args)
+
+    def spawn_app(self) -> None:
+        self.sp = subprocess.Popen([self.executable, *self.args], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
 
 class Terminal:
