@@ -156,6 +156,12 @@ def test_object_level_authorization_blocks_bola(policy_gateway: ServedApp) -> No
                    {"product_code": "LN-PERS", "customer_id": "C000002"},
                    token({"roles": ["support", "sales"]}), **john)
     assert someone.status_code == 403
+    # Every attempt is audited as a denial, with the reason.
+    trail = post(policy_gateway, "get_audit_trail", {"agent": "agent-7", "limit": 1000},
+                 token({"roles": ["admin"], "sub": "auditor"})).json()["data"]
+    bola = [r for r in trail if r["decision"] == "deny" and "not owned by C000001" in r["reason"]]
+    assert {r["tool"] for r in bola} == {"get_recent_transactions", "get_product_price"}
+    assert all(r["status"] == 403 and r["on_behalf_of"] == "C000001" for r in bola)
 
 
 def test_agent_attributes_from_the_token_drive_abac(policy_gateway: ServedApp) -> None:
