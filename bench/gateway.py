@@ -6,6 +6,7 @@
    bridge; overhead = gateway latency - direct latency (p50, p99). Goals: <= 1 ms, <= 3 ms.
 2. Throughput: a cached tool call vs a bare FastAPI endpoint in the same server, same client,
    measured alternately. Goal >= 0.5x.
+3. Fail fast: the HTTP latency of a call whose backend's circuit is open (503). Goal < 5 ms.
 """
 
 from __future__ import annotations
@@ -72,6 +73,28 @@ def http_latencies(client: httpx.Client, path: str, body: dict[str, Any] | None,
     return out
 
 
+def open_circuit_latencies(n: int) -> list[float]:
+    """A gateway whose database is gone: trip the breaker, then time the fast failures."""
+    settings = Settings(
+        systems={"bankdb": {"bridge": "odbc", "driver": "SQLite3",
+                            "database": "/nonexistent/bank.db", "options": {"NoCreat": "1"}}},
+        agents={"bench": AgentConfig(key_sha256=key_hash(KEY), roles=["admin"])},
+        roles=demo_roles(),
+        controls={"retry": {"attempts": 1},
+                  "breaker": {"window": 5, "min_calls": 5, "open_s": 600}})
+    with ServedApp(create_app(Runtime(settings))) as served, httpx.Client(
+            base_url=served.url, headers={"Authorization": f"Bearer {KEY}"}) as client:
+        for _ in range(5):
+            client.post("/tools/get_product_price", json=PRICE)
+        out = []
+        for _ in range(n):
+            started = time.perf_counter()
+            response = client.post("/tools/get_product_price", json=PRICE)
+            out.append(time.perf_counter() - started)
+            assert response.json()["error"]["type"] == "circuit_open", response.text
+        return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer calls (< 30 s)")
@@ -105,6 +128,7 @@ def main() -> None:
                 cached_rate.append(len(t) / sum(t))
                 b = http_latencies(client, "/bench/bare", None, n // rounds)
                 bare_rate.append(len(b) / sum(b))
+    fast = open_circuit_latencies(n // 2)
     ms = 1000.0
     over50 = (pct(gateway, 0.5) - pct(direct, 0.5)) * ms
     over99 = (pct(gateway, 0.99) - pct(direct, 0.99)) * ms
@@ -115,16 +139,20 @@ def main() -> None:
     print(f"{'HTTP gateway, all controls, miss':<34} {pct(gateway, .5) * ms:>8.3f} "
           f"{pct(gateway, .99) * ms:>8.3f}")
     print(f"{'overhead':<34} {over50:>8.3f} {over99:>8.3f}")
+    print(f"{'open circuit, fails fast (HTTP 503)':<34} {pct(fast, .5) * ms:>8.3f} "
+          f"{pct(fast, .99) * ms:>8.3f}")
     print(f"cached tool call {cached:,.0f}/s, bare FastAPI endpoint {plain:,.0f}/s, "
           f"ratio {cached / plain:.2f}")
     results = {"direct_p50_ms": round(pct(direct, .5) * ms, 3),
                "gateway_p50_ms": round(pct(gateway, .5) * ms, 3),
                "overhead_p50_ms": round(over50, 3), "overhead_p99_ms": round(over99, 3),
                "cached_calls_per_s": round(cached), "bare_endpoint_per_s": round(plain),
-               "cached_vs_bare_ratio": round(cached / plain, 3)}
+               "cached_vs_bare_ratio": round(cached / plain, 3),
+               "open_circuit_p50_ms": round(pct(fast, .5) * ms, 3)}
     goals = {"overhead_p50_ms": {"target": 1.0, "met": over50 <= 1.0},
              "overhead_p99_ms": {"target": 3.0, "met": over99 <= 3.0},
-             "cached_vs_bare_ratio": {"target": 0.5, "met": cached / plain >= 0.5}}
+             "cached_vs_bare_ratio": {"target": 0.5, "met": cached / plain >= 0.5},
+             "open_circuit_p50_ms": {"target": 5.0, "met": pct(fast, .5) * ms < 5.0}}
     print(json.dumps({"bench": "gateway", "results": results, "goals": goals}))
 
 
