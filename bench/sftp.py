@@ -41,7 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller file, fewer rounds")
     args = parser.parse_args()
-    size_mb, rounds = (16, 3) if args.quick else (50, 5)
+    size_mb, rounds = (32, 3) if args.quick else (50, 5)
     with tempfile.TemporaryDirectory(prefix="mainbridge-bench-") as tmp:
         root = Path(tmp)
         (root / "served" / "data").mkdir(parents=True)
