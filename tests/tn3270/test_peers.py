@@ -77,9 +77,9 @@ def hercules(tmp_path: Path) -> Iterator[int]:
                 time.sleep(0.05)
         yield port
     finally:
-        proc.terminate()  # SIGTERM hung once in a while: then SIGKILL
+        proc.terminate()  # SIGTERM sometimes hangs after a terminal session: then SIGKILL
         try:
-            proc.wait(5)
+            proc.wait(1)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
