@@ -20,7 +20,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.cli_audit import audit_app
 from gateway.cli_batch import batch_app
-from gateway.cli_tools import follow_job, tools_export
+from gateway.cli_tools import follow_job, tools_export, worker_command
 from gateway.demo import demo_settings, start_emulators
 from gateway.logs import configure_logging
 from gateway.runtime import Runtime
@@ -33,6 +33,7 @@ tools_app = typer.Typer(help="Inspect the tools a gateway offers.", no_args_is_h
 app.add_typer(emulators_app, name="emulators")
 app.add_typer(tools_app, name="tools")
 tools_app.command("export")(tools_export)
+app.command("worker")(worker_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
 

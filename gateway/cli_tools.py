@@ -1,9 +1,10 @@
-"""CLI conveniences for agent builders: export the tool catalog, follow a job's progress."""
+"""CLI conveniences: export the tool catalog, follow a job's progress, run a job worker."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -90,3 +91,19 @@ def follow_job(client: httpx.Client, ticket: dict[str, Any]) -> int:
                             description=job["message"] or job["state"])
     typer.echo(json.dumps(job, indent=2, ensure_ascii=False))
     return 0 if job["state"] == "succeeded" else 1
+
+
+def worker_command(
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file")] = None,
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once by this process")] = 4,
+) -> None:
+    """Run queued long-running jobs (needs jobs_redis_url); start several for more."""
+    from gateway.jobs.worker import serve  # the queue library loads only for workers
+    from gateway.logs import configure_logging
+    from gateway.settings import load_settings
+
+    config = config or (Path(os.environ["MAINBRIDGE_CONFIG"])
+                        if os.environ.get("MAINBRIDGE_CONFIG") else None)
+    settings = load_settings(config)
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings, concurrency))

@@ -20,6 +20,7 @@ from gateway.events.routes import event_routes
 from gateway.events.service import EventService
 from gateway.jobs import JobService
 from gateway.jobs.routes import job_routes
+from gateway.jobs.service import JobDoors
 from gateway.mcp import McpDoor
 from gateway.runtime import Runtime
 from gateway.webhooks import SECRET_NAME, WebhookSender
@@ -30,7 +31,13 @@ class AgentInterfaces:
         self.runtime = runtime
         key = runtime.secrets.lookup(SECRET_NAME)
         self.webhooks = WebhookSender(key.get_secret_value().encode()) if key else None
-        self.jobs = JobService(runtime, self.webhooks)
+        self.jobs: JobDoors
+        if runtime.settings.jobs_redis_url:
+            from gateway.jobs.redis_queue import RedisJobs  # saq loads only when configured
+
+            self.jobs = RedisJobs(runtime, runtime.settings.jobs_redis_url, bool(self.webhooks))
+        else:
+            self.jobs = JobService(runtime, self.webhooks)
         self.events = EventService(runtime, self.webhooks)
         self.mcp = McpDoor(runtime, self.jobs)
 

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces URL")
     events_poll_s: float = Field(default=2.0, gt=0,
                                  description="How often change feeds poll the legacy systems")
+    jobs_redis_url: str | None = Field(
+        default=None, description="Queue long-running jobs on this Redis (saq) for `mainbridge "
+        "worker` processes; unset: the gateway runs them itself (SQLite)")
 
     @model_validator(mode="after")
     def _demo_keys_only_in_demo(self) -> Settings:

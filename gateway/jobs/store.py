@@ -61,6 +61,7 @@ class Job:
     grants: dict[str, Any] | None  # the caller's roles and attributes at submission
     created_at: str
     updated_at: str
+    runner: str | None = None  # the worker process that took it (Redis queue only)
 
     def public(self, status_url: str) -> dict[str, Any]:
         """What the owner sees at GET /jobs/{id}."""
@@ -75,6 +76,8 @@ class Job:
             body["error"] = self.error
         if self.webhook is not None:
             body["webhook"] = self.webhook
+        if self.runner is not None:
+            body["runner"] = self.runner
         return body
 
 
