@@ -192,3 +192,16 @@ def test_a_failing_audit_fails_the_call(gateway: ServedApp) -> None:
     response = call(gateway, "get_recent_transactions", {"account_id": ACCOUNT})
     assert response.status_code == 500
     assert response.json()["error"]["type"] == "internal_error"
+
+
+def test_two_writers_on_one_file_keep_one_chain(tmp_path: Path) -> None:
+    """As a gateway and a job worker process sharing a state folder do."""
+    path = tmp_path / "audit.sqlite3"
+    first, second = AuditLog(path), AuditLog(path)
+    entry = {"started_at": "2026-12-04T10:00:00.000000+00:00", "agent": "support",
+             "arguments": {"customer_id": "C000001"}}
+    seqs = [(first if i % 2 else second).append(entry) for i in range(10)]
+    assert seqs == list(range(10))
+    assert first.verify() == second.verify() == Verdict(10)
+    first.close()
+    second.close()
