@@ -18,6 +18,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 BLANKED = "***"  # what a secret argument becomes
+_KIND_CACHE_MAX = 4096  # argument names are few; a hostile flood of new ones is not
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Masker:
     def __init__(self, key: bytes, rules: MaskingRules = DEFAULT_RULES) -> None:
         self._key = key
         self.rules = rules
+        self._kinds: dict[str, str] = {}
 
     def token(self, value: Any) -> str:
         """The correlatable stand-in for one personal value (case and spacing folded)."""
@@ -55,6 +57,15 @@ class Masker:
         return "pd:" + hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
     def _kind(self, name: str) -> str:
+        """What an argument name is; remembered, as agents reuse a handful of names."""
+        kind = self._kinds.get(name)
+        if kind is None:
+            kind = self._classify(name)
+            if len(self._kinds) < _KIND_CACHE_MAX:
+                self._kinds[name] = kind
+        return kind
+
+    def _classify(self, name: str) -> str:
         lowered = name.lower()
         for kind, patterns in (("secret", self.rules.secret), ("personal", self.rules.personal),
                                ("identifier", self.rules.identifiers)):
