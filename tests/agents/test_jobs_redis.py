@@ -20,7 +20,9 @@ from emulators.bankdb import SqliteBankDb
 from emulators.smtp import MailServer
 from emulators.soap import SoapEmulator
 from gateway.jobs.redis_queue import queue_for
-from tests.agents.conftest import job_roles, job_secrets, job_systems, wait_job
+from gateway.webhooks import verify
+from tests.agents.conftest import WEBHOOK_KEY, job_roles, job_secrets, job_systems, wait_job
+from tests.agents.receiver import Receiver
 from tests.support import servers
 from tests.support.servers import ServedApp, serve_gateway
 
@@ -48,7 +50,8 @@ def setup(sqlite_bank: SqliteBankDb, soap: SoapEmulator, mail: MailServer,
                                             for n, a in servers.test_agents().items()}),
            "MAINBRIDGE_ROLES": json.dumps(job_roles(roles)),
            "MAINBRIDGE_JOBS_REDIS_URL": redis_url,
-           "MAINBRIDGE_SECRET_MAIL_PASSWORD": mail.password}
+           "MAINBRIDGE_SECRET_MAIL_PASSWORD": mail.password,
+           "MAINBRIDGE_SECRET_WEBHOOK_SIGNING_KEY": WEBHOOK_KEY.decode()}
     with ExitStack() as stack:
         gateway = stack.enter_context(serve_gateway(
             job_systems(sqlite_bank, soap, mail), job_roles(roles), secrets=job_secrets(mail),
@@ -61,12 +64,13 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_workers(url: str, n: int) -> set[str]:
+def wait_workers(url: str, *procs: subprocess.Popen[bytes]) -> None:
+    """Until these very processes take jobs (stopped workers stay listed for a while)."""
     deadline = time.monotonic() + 30
-    while len(up := workers_up(url)) < n:
-        assert time.monotonic() < deadline, f"workers up: {up}"
+    while not all(any(w.endswith(f"-{p.pid}") for w in workers_up(url)) for p in procs):
+        assert time.monotonic() < deadline, f"workers up: {workers_up(url)}"
+        assert all(p.poll() is None for p in procs), "a worker exited"
         time.sleep(0.1)
-    return up
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -84,7 +88,7 @@ def test_several_worker_processes_share_the_queue(setup: dict[str, Any],
     gateway: ServedApp = setup["gateway"]
     procs = [start_worker(setup["env"]) for _ in range(2)]
     try:
-        wait_workers(setup["url"], 2)
+        wait_workers(setup["url"], *procs)
         mail_faults.faults.stall_s = 0.5  # jobs overlap: one worker (2 at once) is not enough
         with gateway.client("sales") as client:
             tickets = [client.post("/tools/send_proposal_email", json=PROPOSAL)
@@ -108,7 +112,7 @@ def test_a_worker_killed_mid_job_leaves_it_failed_as_interrupted(
     first = start_worker(setup["env"])
     second: subprocess.Popen[bytes] | None = None
     try:
-        wait_workers(setup["url"], 1)
+        wait_workers(setup["url"], first)
         mail_faults.faults.stall_s = 30.0
         with gateway.client("sales") as client:
             ticket = client.post("/tools/send_proposal_email", json=PROPOSAL).json()
@@ -132,7 +136,7 @@ def test_a_queued_job_can_be_cancelled(setup: dict[str, Any],
     gateway: ServedApp = setup["gateway"]
     worker = start_worker(setup["env"])
     try:
-        wait_workers(setup["url"], 1)
+        wait_workers(setup["url"], worker)
         mail_faults.faults.stall_s = 30.0
         with gateway.client("sales") as client:
             ticket = client.post("/tools/send_proposal_email", json=PROPOSAL).json()
@@ -144,3 +148,23 @@ def test_a_queued_job_can_be_cancelled(setup: dict[str, Any],
         mail_faults.faults.stall_s = 0.0
         stop(worker)
     assert job["state"] == "cancelled" and job["message"] == "cancelled by sales"
+
+
+def test_a_queued_job_calls_its_webhook_signed(setup: dict[str, Any]) -> None:
+    gateway: ServedApp = setup["gateway"]
+    receiver = Receiver()
+    worker = start_worker(setup["env"])
+    try:
+        wait_workers(setup["url"], worker)
+        with ServedApp(receiver.app()) as hooks, gateway.client("sales") as client:
+            ticket = client.post("/tools/send_proposal_email", json=PROPOSAL,
+                                 headers={"X-Webhook-URL": f"{hooks.url}/hook"}).json()
+            job = wait_job(client, ticket["job_id"], until=lambda j: "webhook" in j)
+    finally:
+        stop(worker)
+    assert job["webhook"]["status"] == 204
+    [delivery] = receiver.accepted()
+    assert verify(WEBHOOK_KEY, delivery.headers["x-mainbridge-signature"], delivery.body)
+    body = json.loads(delivery.body)
+    assert body["job_id"] == ticket["job_id"] and body["state"] == "succeeded"
+    assert body["result"]["data"]["message_id"].startswith("<proposal.")
