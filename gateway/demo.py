@@ -116,4 +116,5 @@ def demo_settings(base: Settings, systems: SystemsConfig) -> Settings:
             *(LimitRule.model_validate(r) for r in demo_policy_file()["limits"]),
             *base.controls.limits]}),
         "state_dir": base.state_dir or fixtures_dir().parent / "var",
+        "webhook_hosts": base.webhook_hosts or ["127.0.0.1", "localhost"],
     })

@@ -19,12 +19,21 @@ def tool_paths(tools: list[Tool[Any]]) -> dict[str, Any]:
         data = registry.json_schema(tool.returns)
         if tool.many:
             data = {"type": "array", "items": data}
-        responses: dict[str, Any] = {
-            "200": {"description": f"ToolResult carrying {tool.returns}",
-                    "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["tool", "schema", "data", "source"],
-                        "properties": {"tool": {"const": tool.name},
-                                       "schema": {"const": tool.returns}, "data": data}}}}}}
+        if tool.long_running:
+            answer = {"202": {
+                "description": f"Accepted as a job; GET its status URL for the {tool.returns}",
+                "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["job_id", "state", "status_url"],
+                    "properties": {"job_id": {"type": "string"}, "state": {"type": "string"},
+                                   "status_url": {"type": "string"}}}}}}}
+        else:
+            answer = {"200": {
+                "description": f"ToolResult carrying {tool.returns}",
+                "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["tool", "schema", "data", "source"],
+                    "properties": {"tool": {"const": tool.name},
+                                   "schema": {"const": tool.returns}, "data": data}}}}}}
+        responses: dict[str, Any] = dict(answer)
         responses.update({code: {"description": text} for code, text in ERROR_STATUSES.items()})
         paths[f"/tools/{tool.name}"] = {"post": {
             "operationId": tool.name, "summary": tool.description, "tags": [tool.system],

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     trace_exporter: Literal["none", "console", "otlp", "memory"] = Field(
         default="none", description="Where OpenTelemetry spans go (memory: tests)")
     otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces URL")
+    webhook_hosts: list[str] = Field(
+        default_factory=list, description="Hosts webhooks may be sent to (names or IPs, "
+        "exactly as in the URL); empty: agents may not ask for webhooks")
     events_poll_s: float = Field(default=2.0, gt=0,
                                  description="How often change feeds poll the legacy systems")
     jobs_redis_url: str | None = Field(

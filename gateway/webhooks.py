@@ -16,8 +16,11 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+
+from gateway.errors import InvalidArguments
 
 SIGNATURE_HEADER = "X-Mainbridge-Signature"
 SECRET_NAME = "webhook.signing_key"  # noqa: S105 - a name in the secret store, not a value
@@ -85,3 +88,17 @@ class WebhookSender:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+def check_url(url: str, allowed_hosts: list[str]) -> None:
+    """A webhook target an agent names must be http(s) on a host the operator allowed.
+
+    Without this, X-Webhook-URL would let an agent make the gateway call any internal host.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise InvalidArguments("a webhook URL must be http(s)")
+    if (parts.hostname or "") not in allowed_hosts:
+        raise InvalidArguments(
+            f"webhook host {parts.hostname!r} is not allowed; the operator lists allowed hosts "
+            "in the webhook_hosts setting")

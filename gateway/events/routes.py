@@ -6,7 +6,6 @@ import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -15,7 +14,7 @@ from pydantic import BaseModel, Field
 from gateway.auth import Caller
 from gateway.errors import Forbidden, GatewayError, InvalidArguments, UnknownTool
 from gateway.events.service import EventService
-from gateway.webhooks import SECRET_NAME
+from gateway.webhooks import SECRET_NAME, check_url
 
 KEEPALIVE_S = 15.0
 # A stream ends after this long and the client reconnects with Last-Event-ID (losing
@@ -87,8 +86,7 @@ def event_routes(events: EventService) -> APIRouter:
         caller = caller_of(request)
         if events.webhooks is None:
             raise GatewayError(f"webhooks need the secret {SECRET_NAME!r} configured")
-        if urlsplit(new.url).scheme not in ("http", "https"):
-            raise InvalidArguments("a webhook URL must be http(s)")
+        check_url(new.url, events.runtime.settings.webhook_hosts)
         wanted = requested(caller, new.types)
         assert wanted is not None
         sub = await events.store.subscribe(

@@ -14,14 +14,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from adapters.kit import Tool
 from adapters.kit.progress import progress_sink
 from gateway.auth import Caller
 from gateway.errors import (
     GatewayError,
-    InvalidArguments,
     Unauthenticated,
     UnknownTool,
     error_response,
@@ -29,7 +27,7 @@ from gateway.errors import (
 from gateway.jobs.store import Job, JobState, JobStore
 from gateway.runtime import Runtime
 from gateway.settings import Settings
-from gateway.webhooks import SECRET_NAME, WebhookSender
+from gateway.webhooks import SECRET_NAME, WebhookSender, check_url
 
 log = logging.getLogger("mainbridge.jobs")
 ADMIN_ROLE = "admin"
@@ -74,8 +72,7 @@ async def precheck(runtime: Runtime, caller: Caller, tool: Tool[Any], arguments:
     if webhook_url is not None:
         if not webhooks:
             raise GatewayError(f"webhooks need the secret {SECRET_NAME!r} configured")
-        if urlsplit(webhook_url).scheme not in ("http", "https"):
-            raise InvalidArguments("X-Webhook-URL must be an http(s) URL")
+        check_url(webhook_url, runtime.settings.webhook_hosts)
 
 
 def caller_for(settings: Settings, agent: str, on_behalf_of: str | None,

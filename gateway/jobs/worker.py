@@ -22,6 +22,7 @@ from saq.types import Context, PartialTimersDict
 from adapters.kit.progress import progress_sink
 from gateway.jobs.redis_queue import FUNCTION, HEARTBEAT_S, queue_for
 from gateway.jobs.service import caller_for, failure, status_url
+from gateway.observability import Observability
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.webhooks import SECRET_NAME, WebhookSender
@@ -33,6 +34,8 @@ SWEEP_S = 1  # how often a worker looks for jobs whose worker died
 class JobRunner:
     def __init__(self, settings: Settings) -> None:
         self.runtime = Runtime(settings)
+        # Jobs run here are audited, counted and traced like calls in the gateway itself.
+        self.observability = Observability(self.runtime)
         key = self.runtime.secrets.lookup(SECRET_NAME)
         self.webhooks = WebhookSender(key.get_secret_value().encode()) if key else None
 
@@ -41,6 +44,7 @@ class JobRunner:
 
     async def shutdown(self, ctx: Context) -> None:
         await self.runtime.stop()
+        self.observability.close()
         if self.webhooks:
             await self.webhooks.close()
 

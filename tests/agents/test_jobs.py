@@ -140,11 +140,14 @@ def test_completion_webhook_is_signed_retried_and_recorded(job_gateway: ServedAp
     assert sent["result"]["data"]["product_code"] == "SLOW-1"
 
 
-def test_a_webhook_url_must_be_http(job_gateway: ServedApp) -> None:
+def test_a_webhook_url_must_be_http_to_an_allowed_host(job_gateway: ServedApp) -> None:
     with job_gateway.client("support") as client:
         response = client.post("/tools/slow_report", json={"steps": 1},
                                headers={"X-Webhook-URL": "file:///etc/passwd"})
+        internal = client.post("/tools/slow_report", json={"steps": 1},
+                               headers={"X-Webhook-URL": "http://10.0.0.5/admin"})
     assert response.status_code == 422
+    assert internal.status_code == 422 and "not allowed" in internal.json()["error"]["message"]
 
 
 def test_a_token_callers_job_runs_with_the_roles_its_token_granted(

@@ -70,5 +70,6 @@ def serve_gateway(systems: dict[str, dict[str, Any]], roles: dict[str, list[str]
     otherwise race with the faults other tests inject into the same emulator.
     """
     settings.setdefault("events_poll_s", 3600.0)
+    settings.setdefault("webhook_hosts", ["127.0.0.1"])  # the tests' receivers
     config = Settings(systems=systems, agents=test_agents(), roles=roles, **settings)
     return ServedApp(create_app(Runtime(config, secrets, tools)))
