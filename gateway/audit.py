@@ -25,6 +25,7 @@ from typing import Any
 
 from gateway.masking import Masker
 from gateway.observe import CallRecord
+from gateway.sqlite_store import open_store
 
 GENESIS = "0" * 64
 
@@ -108,14 +109,8 @@ def verify_chain(db: sqlite3.Connection) -> Verdict:
 
 class AuditLog:
     def __init__(self, path: Path | None = None, fsync: bool = False) -> None:
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False,
-                                   isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
-        self._db.executescript(_SCHEMA)
+        self._db = open_store(path, _SCHEMA, synchronous="FULL" if fsync else "NORMAL")
         self._lock = threading.Lock()
 
     def append(self, record: dict[str, Any]) -> int:

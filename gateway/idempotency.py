@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
 from gateway.errors import InvalidArguments
+from gateway.sqlite_store import open_store
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS first_results (
     agent TEXT NOT NULL, tool TEXT NOT NULL, key TEXT NOT NULL,
@@ -31,12 +31,7 @@ def fingerprint(arguments: dict[str, Any]) -> str:
 
 class IdempotencyStore:
     def __init__(self, path: Path | None = None) -> None:
-        target = str(path) if path else ":memory:"
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+        self._db = open_store(path, _SCHEMA)
         self._db_lock = threading.Lock()
         self._key_locks: dict[tuple[str, str, str], asyncio.Lock] = {}
 

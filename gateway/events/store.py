@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from gateway.sqlite_store import open_store
+
 T = TypeVar("T")
 
 _SCHEMA = """
@@ -75,18 +77,7 @@ def _subscription(row: sqlite3.Row) -> Subscription:
 
 class EventStore:
     def __init__(self, path: Path | None = None) -> None:
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False,
-                                   isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        for table, columns in _ADDED_COLUMNS.items():
-            present = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
-            for column, kind in columns.items():
-                if column not in present:
-                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        self._db = open_store(path, _SCHEMA, _ADDED_COLUMNS)
         self._lock = threading.Lock()
 
     async def _do(self, work: Callable[[sqlite3.Connection], T]) -> T:

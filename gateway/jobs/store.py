@@ -18,6 +18,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from gateway.sqlite_store import open_store
+
 
 class JobState(StrEnum):
     QUEUED = "queued"
@@ -96,17 +98,7 @@ def _job(row: sqlite3.Row) -> Job:
 
 class JobStore:
     def __init__(self, path: Path | None = None) -> None:
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False,
-                                   isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
-        present = {r["name"] for r in self._db.execute("PRAGMA table_info(jobs)")}
-        for column, kind in _ADDED_COLUMNS.items():
-            if column not in present:
-                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+        self._db = open_store(path, _SCHEMA, {"jobs": _ADDED_COLUMNS})
         self._lock = threading.Lock()
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
