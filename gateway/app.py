@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from bridges.errors import BridgeError
-from gateway.auth import Caller
+from gateway.auth import Caller, request_caller
 from gateway.errors import GatewayError, InvalidArguments, error_response
 from gateway.interfaces import AgentInterfaces
 from gateway.logs import request_id
@@ -81,10 +81,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse(body, status_code=status, headers=headers)
 
     def caller_of(request: Request) -> Caller:
-        caller = runtime.auth.authenticate(request.headers.get("authorization"),
-                                           request.headers.get("x-on-behalf-of"))
-        request.state.agent = caller.agent
-        return caller
+        return request_caller(runtime.auth, request)
 
     @app.get("/metrics")
     async def metrics() -> Response:

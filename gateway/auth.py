@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jwt
+from fastapi import Request
 from pydantic import BaseModel, Field
 
 from bridges.secrets import SecretStore
@@ -98,3 +99,11 @@ class Authenticator:
         attributes = {c: str(claims[c]) for c in self.jwt.attribute_claims if c in claims}
         return Caller(agent=str(claims["sub"]), roles=frozenset(roles), attributes=attributes,
                       on_behalf_of=on_behalf_of)
+
+
+def request_caller(auth: Authenticator, request: Request) -> Caller:
+    """The caller of an HTTP request, the same way at every door (tools, jobs, events)."""
+    caller = auth.authenticate(request.headers.get("authorization"),
+                               request.headers.get("x-on-behalf-of"))
+    request.state.agent = caller.agent  # for the request log line
+    return caller

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from gateway.auth import Caller
+from gateway.auth import Caller, request_caller
 from gateway.errors import Forbidden, GatewayError, InvalidArguments, UnknownTool
 from gateway.events.service import EventService
 from gateway.webhooks import SECRET_NAME, check_url
@@ -39,10 +39,7 @@ def event_routes(events: EventService) -> APIRouter:
     router = APIRouter(tags=["events"])
 
     def caller_of(request: Request) -> Caller:
-        caller = events.runtime.auth.authenticate(request.headers.get("authorization"),
-                                                  request.headers.get("x-on-behalf-of"))
-        request.state.agent = caller.agent
-        return caller
+        return request_caller(events.runtime.auth, request)
 
     def requested(caller: Caller, types: str | list[str] | None) -> set[str] | None:
         if types is None:

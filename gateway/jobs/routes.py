@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from gateway.auth import Caller
+from gateway.auth import Caller, request_caller
 from gateway.jobs.service import JobDoors, status_url
 
 
@@ -14,10 +14,7 @@ def job_routes(jobs: JobDoors) -> APIRouter:
     router = APIRouter(tags=["jobs"])
 
     def caller_of(request: Request) -> Caller:
-        caller = jobs.runtime.auth.authenticate(request.headers.get("authorization"),
-                                                request.headers.get("x-on-behalf-of"))
-        request.state.agent = caller.agent
-        return caller
+        return request_caller(jobs.runtime.auth, request)
 
     @router.get("/jobs/{job_id}")
     async def get_job(job_id: str, request: Request) -> dict[str, Any]:
