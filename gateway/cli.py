@@ -75,8 +75,9 @@ def serve(
         sock = tcp_socket(settings.host, settings.port)
         url = f"http://{settings.host}:{sock.getsockname()[1]}"
         print_banner(url, runtime, demo)
+        # Ctrl-C must stop promptly even with agents' event streams open.
         server = uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="warning",
-                                               access_log=False))
+                                               access_log=False, timeout_graceful_shutdown=10))
         # uvicorn re-raises SIGTERM after its shutdown; exit through the ExitStack instead, so
         # every emulator and temporary folder is cleaned up as on Ctrl-C.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))

@@ -18,8 +18,10 @@ from typing import Any
 from saq import Queue
 from saq.job import Job as SaqJob
 from saq.job import Status
+from saq.queue.redis import RedisQueue
 
 from adapters.kit import Tool
+from bridges.errors import ConfigError
 from gateway.auth import Caller
 from gateway.jobs.service import NotYourJob, grants_of, may_see, precheck, status_url
 from gateway.jobs.store import Job, JobState
@@ -29,29 +31,37 @@ QUEUE_NAME = "mainbridge-jobs"
 FUNCTION = "tool_job"
 HEARTBEAT_S = 5  # a job not touched for this long belongs to a dead worker
 CANCELLED = "cancelled by "
+CANCEL_KEY = "mainbridge:job-cancelled:"
+CANCEL_KEEP_S = 7 * 86400
 INTERRUPTED = {"type": "interrupted", "retriable": False, "message":
                "the worker running this job stopped; it may or may not have taken effect "
                "(the tool is not safe to repeat): check before submitting it again"}
 
 
-def queue_for(url: str) -> Queue:
-    return Queue.from_url(url, name=QUEUE_NAME)
+def queue_for(url: str) -> RedisQueue:
+    queue = Queue.from_url(url, name=QUEUE_NAME)
+    if not isinstance(queue, RedisQueue):
+        raise ConfigError(f"jobs_redis_url must be a redis:// URL, got {url!r}")
+    return queue
 
 
 def _iso(epoch_ms: int) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat() if epoch_ms else ""
 
 
-def as_job(saq: SaqJob) -> Job:
-    """Our view of a saq job: the same record the local runner keeps."""
+def as_job(saq: SaqJob, cancelled_by: str | None = None) -> Job:
+    """Our view of a saq job: the same record the local runner keeps.
+
+    `cancelled_by` is read from a key of our own: saq's abort marker lives in fields that the
+    worker's heartbeat and the sweeper may rewrite while the abort is under way.
+    """
     meta, outcome = saq.meta, saq.result if isinstance(saq.result, dict) else {}
     state = {Status.NEW: JobState.QUEUED, Status.QUEUED: JobState.QUEUED,
              Status.ACTIVE: JobState.RUNNING, Status.ABORTING: JobState.RUNNING,
              Status.COMPLETE: JobState.FAILED if "error" in outcome else JobState.SUCCEEDED,
              Status.FAILED: JobState.FAILED, Status.ABORTED: JobState.FAILED}[saq.status]
     error = outcome.get("error")
-    if saq.status in (Status.ABORTED, Status.ABORTING) and (saq.error or "").startswith(
-            CANCELLED):
+    if cancelled_by and state is not JobState.SUCCEEDED:
         state, error = JobState.CANCELLED, None
     elif saq.status is Status.ABORTED:
         error = INTERRUPTED  # swept after its worker died
@@ -62,7 +72,7 @@ def as_job(saq: SaqJob) -> Job:
                tool=meta["tool"], arguments=saq.kwargs.get("arguments", {}) if saq.kwargs
                else {}, trace_id=meta["trace_id"], state=state,
                progress=1.0 if state is JobState.SUCCEEDED else saq.progress,
-               message=(saq.error or "") if state is JobState.CANCELLED
+               message=f"{CANCELLED}{cancelled_by}" if state is JobState.CANCELLED
                else meta.get("message", ""),
                result=outcome.get("result"), error=error,
                webhook_url=meta.get("webhook_url"), webhook=meta.get("webhook"),
@@ -104,12 +114,17 @@ class RedisJobs:
             raise NotYourJob(f"no job {job_id!r}")
         return found
 
+    async def cancelled_by(self, job_id: str) -> str | None:
+        raw = await self.queue.redis.get(CANCEL_KEY + job_id)
+        return raw.decode() if isinstance(raw, bytes) else raw
+
     async def visible(self, caller: Caller, job_id: str) -> Job:
-        return as_job(await self.fetch(caller, job_id))
+        return as_job(await self.fetch(caller, job_id), await self.cancelled_by(job_id))
 
     async def cancel(self, caller: Caller, job_id: str) -> Job:
         found = await self.fetch(caller, job_id)
         if found.status not in (Status.COMPLETE, Status.FAILED, Status.ABORTED):
+            await self.queue.redis.set(CANCEL_KEY + job_id, caller.agent, ex=CANCEL_KEEP_S)
             await self.queue.abort(found, error=f"{CANCELLED}{caller.agent}")
             await found.refresh()
-        return as_job(found)
+        return as_job(found, await self.cancelled_by(job_id))
