@@ -107,22 +107,23 @@ class Controls:
                 raise BridgeTimeout("the request's deadline passed before the call",
                                     system=system)
             started = time.monotonic()
+            # The breaker counts the backend's outcomes only: not a cancelled caller, not a bug.
+            failed: bool | None = None
             try:
                 result = await asyncio.wait_for(attempt(budget), budget)
+                failed = False
+                return result
             except TimeoutError:
-                state = await breaker.record(True, time.monotonic() - started)
-                if on_breaker:
-                    on_breaker(system, state)
+                failed = True
                 raise BridgeTimeout(f"no answer within {budget:.2f}s", system=system) from None
             except BridgeError as exc:
-                state = await breaker.record(exc.retriable, time.monotonic() - started)
-                if on_breaker:
-                    on_breaker(system, state)
+                failed = exc.retriable
                 raise
-            state = await breaker.record(False, time.monotonic() - started)
-            if on_breaker:
-                on_breaker(system, state)
-            return result
+            finally:
+                if failed is not None:
+                    state = await breaker.record(failed, time.monotonic() - started)
+                    if on_breaker:
+                        on_breaker(system, state)
 
     async def with_retries(self, call: Callable[[], Awaitable[T]], idempotent: bool,
                            deadline: float) -> T:

@@ -104,16 +104,17 @@ def demo_settings(base: Settings, systems: SystemsConfig) -> Settings:
     Durable state (audit log, idempotency records, jobs) goes to `var/` in the project unless
     configured, so `mainbridge audit verify` finds what the demo wrote after it stopped.
     """
+    policy = demo_policy_file()
     agents = {name: AgentConfig(key_sha256=key_hash(key), roles=[name])
               for name, key in DEMO_KEYS.items()}
     return base.model_copy(update={
         "demo": True,
         "systems": {**systems, **base.systems},
         "agents": {**agents, **base.agents},
-        "roles": {**demo_roles(), **base.roles},
-        "policy": PolicySettings.model_validate(demo_policy_file()["policy"]),
+        "roles": {**policy["roles"], **base.roles},
+        "policy": PolicySettings.model_validate(policy["policy"]),
         "controls": base.controls.model_copy(update={"limits": [
-            *(LimitRule.model_validate(r) for r in demo_policy_file()["limits"]),
+            *(LimitRule.model_validate(r) for r in policy["limits"]),
             *base.controls.limits]}),
         "state_dir": base.state_dir or fixtures_dir().parent / "var",
         "webhook_hosts": base.webhook_hosts or ["127.0.0.1", "localhost"],

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from emulators.bankdb.base import BankDatabase
-from emulators.bankdb.rows import TABLES, dataset, schema_sql, table_rows
+from emulators.bankdb.rows import TABLES, schema_sql, table_rows
+from emulators.dataset import BankDataset
 
 
 def _free_port() -> int:
@@ -93,7 +94,7 @@ class PostgresBankDb(BankDatabase):
                        input=script.encode("utf-8"), check=True, capture_output=True)
 
     def _load(self) -> None:
-        data = dataset()
+        data = BankDataset()
         parts = [schema_sql()]
         for name, spec in TABLES.items():
             parts.append(f"COPY {name} ({', '.join(spec.columns)}) FROM STDIN;")

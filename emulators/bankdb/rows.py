@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from emulators.dataset import BankDataset, fixtures_dir
 
@@ -95,7 +94,3 @@ def table_rows(table: str, data: BankDataset, pad_char: bool) -> list[tuple[Valu
                         for v, w in zip(row, widths, strict=True))
         out.append(row)
     return out
-
-
-def dataset(directory: Path | None = None) -> BankDataset:
-    return BankDataset(directory)

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from emulators.bankdb.base import BankDatabase
-from emulators.bankdb.rows import TABLES, dataset, schema_sql, table_rows
+from emulators.bankdb.rows import TABLES, schema_sql, table_rows
+from emulators.dataset import BankDataset
 
 # SQLite has no sleep(): a recursive count burns about 1 s of CPU per 8 million steps here.
 _STEPS_PER_SECOND = 8_000_000
@@ -26,7 +27,7 @@ class SqliteBankDb(BankDatabase):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".building")
         tmp.unlink(missing_ok=True)
-        data = dataset()
+        data = BankDataset()
         with sqlite3.connect(tmp) as db:
             db.executescript(schema_sql())
             for name, spec in TABLES.items():
