@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -135,7 +135,23 @@ class EligibilityParams(BaseModel):
     term_months: Term
 
 
-class CheckLoanEligibility(BrowserTool[EligibilityParams]):
+F = TypeVar("F", bound=EligibilityParams)
+
+
+class LoanRequestTool(BrowserTool[F], Generic[F]):
+    """The portal's forms about one customer's loan request: same fields, same errors."""
+
+    def args(self, params: F) -> dict[str, str]:
+        return {"customer_id": params.customer_id, "amount": f"{params.amount:.2f}",
+                "term_months": str(params.term_months)}
+
+    def on_error(self, message: str, params: F) -> None:
+        if "NOT FOUND" in message:
+            raise NotFound(f"customer {params.customer_id} not found", system=SYSTEM)
+        super().on_error(message, params)
+
+
+class CheckLoanEligibility(LoanRequestTool[EligibilityParams]):
     name = "check_loan_eligibility"
     description = ("Whether a customer may borrow an amount over a term, the most they may "
                    "borrow, the rate and the monthly instalment. Real-time, never cached.")
@@ -144,15 +160,6 @@ class CheckLoanEligibility(BrowserTool[EligibilityParams]):
     system = SYSTEM
     timeout_s = 20.0
     flow = ELIGIBILITY
-
-    def args(self, params: EligibilityParams) -> dict[str, str]:
-        return {"customer_id": params.customer_id, "amount": f"{params.amount:.2f}",
-                "term_months": str(params.term_months)}
-
-    def on_error(self, message: str, params: EligibilityParams) -> None:
-        if "NOT FOUND" in message:
-            raise NotFound(f"customer {params.customer_id} not found", system=SYSTEM)
-        super().on_error(message, params)
 
     def to_canonical(self, result: PageResult, params: EligibilityParams,
                      ctx: ToolContext) -> CanonicalModel:
@@ -171,17 +178,14 @@ class CheckLoanEligibility(BrowserTool[EligibilityParams]):
             checked_at=ctx.now())
 
 
-class ApplicationParams(BaseModel):
-    customer_id: CustomerId
-    amount: Amount
-    term_months: Term
+class ApplicationParams(EligibilityParams):
     purpose: str = Field(min_length=1, max_length=60, pattern=LATIN1_TEXT,
                          examples=["Kitchen renovation"])
     idempotency_key: str = Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$",
                                  description="Same key, same application: retries are safe")
 
 
-class SubmitLoanApplication(BrowserTool[ApplicationParams]):
+class SubmitLoanApplication(LoanRequestTool[ApplicationParams]):
     name = "submit_loan_application"
     description = ("File a loan application. An eligible one opens a pending loan that "
                    "list_loans and get_loan_status then show. Deduplicated by idempotency_key.")
@@ -194,13 +198,7 @@ class SubmitLoanApplication(BrowserTool[ApplicationParams]):
     flow = APPLY
 
     def args(self, params: ApplicationParams) -> dict[str, str]:
-        return {"customer_id": params.customer_id, "amount": f"{params.amount:.2f}",
-                "term_months": str(params.term_months), "purpose": params.purpose}
-
-    def on_error(self, message: str, params: ApplicationParams) -> None:
-        if "NOT FOUND" in message:
-            raise NotFound(f"customer {params.customer_id} not found", system=SYSTEM)
-        super().on_error(message, params)
+        return {**super().args(params), "purpose": params.purpose}
 
     def to_canonical(self, result: PageResult, params: ApplicationParams,
                      ctx: ToolContext) -> CanonicalModel:
