@@ -151,20 +151,26 @@ class Runtime:
             raise
         finally:
             status, body, _ = error_response(failure) if failure else (200, {}, {})
+            verdict, reason = self.verdict(decision, failure)
             record = CallRecord(
                 trace_id=trace_id, agent=caller.agent, on_behalf_of=caller.on_behalf_of,
                 tool=name, system=tool.system if tool else None, arguments=arguments,
-                decision="deny" if decision is None or isinstance(failure, Forbidden)
-                else "allow",
-                reason=str(getattr(failure, "extra", {}).get("reason", "")) if isinstance(
-                    failure, Forbidden) else decision.reason if decision else str(
-                    getattr(failure, "message", "")),
+                decision=verdict, reason=reason,
                 outcome="ok" if failure is None else "error", status=status,
                 error_type=body["error"]["type"] if failure else None,
                 latency_ms=(time.perf_counter() - started) * 1000,
                 cached=bool(result and result.source.cached), started_at=started_at)
             for observer in self.observers:
                 await observer.observe(record)
+
+    @staticmethod
+    def verdict(decision: Decision | None, failure: Exception | None) -> tuple[str, str]:
+        """What the audit records: allowed or denied, and why (policy's words, or the error)."""
+        if isinstance(failure, Forbidden):
+            return "deny", str(failure.extra.get("reason", failure.message))
+        if decision is None:  # refused before any policy decision (e.g. unknown tool)
+            return "deny", getattr(failure, "message", "")
+        return "allow", decision.reason
 
     async def authorize_objects(self, tool: Tool[Any], caller: Caller,
                                 params: BaseModel) -> None:
