@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from adapters.kit.contract import Contract
 from bridges.base import Bridge
 from bridges.errors import BridgeError, ConfigError
 from canonical import CanonicalModel, registry
@@ -106,6 +107,8 @@ class Tool(ABC, Generic[P]):
     # It is offered only when the tools it cannot do without are.
     composite: ClassVar[bool] = False
     requires: ClassVar[tuple[str, ...]] = ()
+    # Example calls for the generated contract suite (tests/contract): every adapter tool has one.
+    contract: ClassVar[Contract | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
