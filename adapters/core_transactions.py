@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, Field
 
-from adapters.kit import Tool, ToolContext
+from adapters.kit import Contract, Tool, ToolContext
 from adapters.kit.sql import SqlTool, fetch_rows
 from bridges.errors import NotFound
 from bridges.odbc import ColumnType, Param, Row, Statement
@@ -66,6 +66,8 @@ class GetRecentTransactions(SqlTool[RecentTransactionsParams]):
     returns = "transaction@1"
     many = True
     system = SYSTEM
+    contract = Contract(happy={"account_id": "1000000001", "limit": 5},
+                        not_found={"account_id": "9999999999"})
     cache_ttl_s = 30.0
     guard = ACCOUNT_EXISTS
     guard_not_found = "account {account_id} not found"
@@ -99,6 +101,8 @@ class GetTransactionSummary(Tool[TransactionSummaryParams]):
     Params = TransactionSummaryParams
     returns = "transaction_summary@1"
     system = SYSTEM
+    contract = Contract(happy={"account_id": "1000000001", "month": "2026-11"},
+                        not_found={"account_id": "9999999999", "month": "2026-11"})
     cache_ttl_s = 60.0
     statement = Statement(
         "SELECT DR_CR_IND, TXN_AMT FROM TXNHIST WHERE ACCT_NO = ? AND BOOK_DT BETWEEN ? AND ?",
@@ -137,6 +141,8 @@ class FindLargeTransactions(SqlTool[LargeTransactionsParams]):
     returns = "transaction@1"
     many = True
     system = SYSTEM
+    contract = Contract(happy={"min_amount": "10000", "since": "2026-11-01"},
+                        no_not_found="a search: no match is an empty list")
     cache_ttl_s = 0.0  # compliance data is never served from cache
     statement = Statement(
         TXN_SELECT + "WHERE t.TXN_AMT >= ? AND t.BOOK_DT >= ? ORDER BY t.TXN_AMT DESC, t.TXN_ID",
@@ -173,6 +179,8 @@ class GetLedgerBalance(Tool[LedgerBalanceParams]):
     Params = LedgerBalanceParams
     returns = "balance@1"
     system = SYSTEM
+    contract = Contract(happy={"account_id": "1000000001"},
+                        not_found={"account_id": "9999999999"}, volatile=("data.as_of",))
     cache_ttl_s = 30.0
     statement = Statement(
         "SELECT a.CCY_CD, a.OPEN_BAL, t.DR_CR_IND, t.TXN_AMT FROM ACCTMAST a "

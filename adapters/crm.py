@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from adapters.kit import Tool, ToolContext
+from adapters.kit import Contract, Tool, ToolContext
 from adapters.kit.soap import XmlText, call_operation, mapping_errors, soap_bridge
 from bridges.errors import ConfigError
 from canonical import CanonicalModel, registry
@@ -115,6 +115,8 @@ class GetCustomerInfo(Tool[CustomerInfoParams]):
     Params = CustomerInfoParams
     returns = "customer@2"
     system = SYSTEM
+    contract = Contract(happy={"customer_id": "C000001"},
+                        not_found={"customer_id": "C999999"})
     cache_ttl_s = 60.0
 
     async def run(self, params: CustomerInfoParams, ctx: ToolContext) -> CanonicalModel:
@@ -134,6 +136,8 @@ class FindCustomer(Tool[FindCustomerParams]):
     returns = "customer_summary@1"
     many = True
     system = SYSTEM
+    contract = Contract(happy={"name": "Doe"},
+                        no_not_found="a search: no match is an empty list")
     cache_ttl_s = 30.0
 
     async def run(self, params: FindCustomerParams, ctx: ToolContext) -> list[CanonicalModel]:

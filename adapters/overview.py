@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from adapters.kit import Tool, ToolContext
+from adapters.kit import Contract, Tool, ToolContext
 from adapters.kit.tool import PartCallFailed, PartError
 from bridges.errors import NotFound
 from canonical import CanonicalModel
@@ -34,6 +34,10 @@ class GetCustomerOverview(Tool[OverviewParams]):
     Params = OverviewParams
     returns = "customer_overview@1"
     system = "gateway"
+    contract = Contract(
+        happy={"name": "John Doe"}, not_found={"name": "Nobody Known"},
+        volatile=("data.balances.as_of", "data.sanctions.screening_id",
+                  "data.sanctions.screened_at"))
     composite = True
     requires = ("find_customer", "get_customer_info")
     timeout_s = 30.0

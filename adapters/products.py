@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from adapters.kit import Tool, ToolContext
+from adapters.kit import Contract, Tool, ToolContext
 from adapters.kit.sql import SqlTool, fetch_rows
 from bridges.errors import NotFound
 from bridges.odbc import ColumnType, Param, Row, Statement, char
@@ -43,6 +43,8 @@ class ListProducts(SqlTool[ListProductsParams]):
     returns = "product@1"
     many = True
     system = SYSTEM
+    contract = Contract(happy={"category": "loan"},
+                        no_not_found="a filter: no match is an empty list")
     cache_ttl_s = 300.0
     statement = Statement(
         "SELECT PROD_CD, PROD_NAME, PROD_CAT, PROD_DESC, CCY_CD, ACTV_FLG FROM PRODMAST "
@@ -89,6 +91,8 @@ class GetProductPrice(Tool[ProductPriceParams]):
     Params = ProductPriceParams
     returns = "price@1"
     system = SYSTEM
+    contract = Contract(happy={"product_code": "LN-PERS", "customer_id": "C000001"},
+                        not_found={"product_code": "NO-SUCH"}, volatile=("data.quoted_at",))
     cache_ttl_s = 0.0  # real-time pricing: a quote must never come from a cache
 
     async def segment_of(self, customer_id: str, ctx: ToolContext) -> str:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from adapters import crm
-from adapters.kit import Tool, ToolContext
+from adapters.kit import Contract, Tool, ToolContext
 from adapters.kit.progress import report_progress
 from adapters.kit.sql import fetch_rows
 from adapters.products import GetProductPrice, ProductPriceParams
@@ -86,6 +86,12 @@ class SendProposalEmail(Tool[SendProposalParams]):
     Params = SendProposalParams
     returns = "email_delivery@1"
     system = SYSTEM
+    contract = Contract(
+        happy={"customer_id": "C000001", "product_code": "LN-PERS",
+               "message": "As discussed, here is our offer."},
+        not_found={"customer_id": "C999999", "product_code": "LN-PERS",
+                   "message": "As discussed, here is our offer."},
+        volatile=("data.message_id", "data.sent_at"), systems=("crm", PRODUCTS))
     long_running = True
     idempotent = False  # an email sent twice is a second email
     timeout_s = 120.0

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from adapters.kit import Contract
 from adapters.kit.soap import SoapTool, XmlText
 from canonical import CanonicalModel
 from canonical.entities.sanctions import SanctionsHit, SanctionsResultV1
@@ -27,6 +28,10 @@ class ScreenSanctions(SoapTool[ScreenSanctionsParams]):
     Params = ScreenSanctionsParams
     returns = "sanctions_result@1"
     system = SYSTEM
+    contract = Contract(
+        happy={"name": "John Doe", "country": "US"},
+        no_not_found="a screening always answers: no hit is a clear verdict",
+        volatile=("data.screening_id", "data.screened_at"))
     cache_ttl_s = 0.0  # a screening must reflect today's lists, always
     timeout_s = 20.0  # the screening engine is slow by nature
     operation = "ScreenPerson"

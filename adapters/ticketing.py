@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from adapters.kit import Contract
 from adapters.kit.soap import SoapTool, XmlText
 from canonical import CanonicalModel
 from canonical.entities.ticket import TicketV1
@@ -37,6 +38,12 @@ class CreateSupportTicket(SoapTool[CreateTicketParams]):
     Params = CreateTicketParams
     returns = "ticket@1"
     system = SYSTEM
+    contract = Contract(
+        happy={"title": "Card blocked", "description": "Declined in Madrid",
+               "priority": "high", "customer_id": "C000001",
+               "idempotency_key": "contract-ticket-0001"},
+        no_not_found="opens a ticket: the customer reference is not looked up",
+        volatile=("data.ticket_id", "data.created_at", "data.updated_at"))
     cache_ttl_s = 0.0
     idempotent = False
     idempotency_key = "idempotency_key"
@@ -61,6 +68,8 @@ class GetTicket(SoapTool[GetTicketParams]):
     Params = GetTicketParams
     returns = "ticket@1"
     system = SYSTEM
+    contract = Contract(happy={"ticket_id": "TCK-000001"},
+                        not_found={"ticket_id": "TCK-999999"})
     cache_ttl_s = 0.0  # status changes under the agent's feet
     operation = "GetTicket"
     not_found_codes = NOT_FOUND

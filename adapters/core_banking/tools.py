@@ -14,7 +14,7 @@ from adapters.core_banking.screens import (
     PLACE_HOLD,
     SYSTEM,
 )
-from adapters.kit import ToolContext
+from adapters.kit import Contract, ToolContext
 from adapters.kit.tn3270 import ScreenTool, screen_amount
 from bridges.errors import MappingError
 from bridges.tn3270 import FlowResult
@@ -42,6 +42,9 @@ class GetAccountBalance(ScreenTool[AccountParams]):
     Params = AccountParams
     returns = "balance@1"
     system = SYSTEM
+    contract = Contract(
+        happy={"account_id": "1000000001"}, not_found={"account_id": "9999999999"},
+        volatile=("data.as_of",))
     flow = ACCOUNT_INQUIRY
     # When the mainframe is down: the balance the transaction database implies (no holds).
     fallbacks = ("get_ledger_balance",)
@@ -78,6 +81,8 @@ class ListAccounts(ScreenTool[CustomerParams]):
     returns = "account@1"
     many = True
     system = SYSTEM
+    contract = Contract(happy={"customer_id": "C000001"},
+                        not_found={"customer_id": "C999999"})
     cache_ttl_s = 60.0
     flow = CUSTOMER_ACCOUNTS
 
@@ -113,6 +118,12 @@ class PlaceHold(ScreenTool[HoldParams]):
     Params = HoldParams
     returns = "hold@1"
     system = SYSTEM
+    contract = Contract(
+        happy={"account_id": "1000000001", "amount": "10.00", "reason": "Contract check",
+               "idempotency_key": "contract-hold-0001"},
+        not_found={"account_id": "9999999999", "amount": "10.00", "reason": "Contract check",
+                   "idempotency_key": "contract-hold-0404"},
+        volatile=("data.hold_id", "data.available_after", "data.placed_at"))
     idempotent = False
     idempotency_key = "idempotency_key"
     flow = PLACE_HOLD

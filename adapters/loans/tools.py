@@ -8,7 +8,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from adapters.kit import ToolContext
+from adapters.kit import Contract, ToolContext
 from adapters.kit.browser import (
     LATIN1_TEXT,
     BrowserTool,
@@ -80,6 +80,8 @@ class ListLoans(BrowserTool[CustomerLoansParams]):
     returns = "loan@1"
     many = True
     system = SYSTEM
+    contract = Contract(happy={"customer_id": "C000001"},
+                        not_found={"customer_id": "C999999"})
     cache_ttl_s = 30.0  # scraping costs ~0.25 s; a fresh application may lag by this much
     timeout_s = 20.0
     flow = CUSTOMER_LOANS
@@ -110,6 +112,7 @@ class GetLoanStatus(BrowserTool[LoanStatusParams]):
     Params = LoanStatusParams
     returns = "loan@1"
     system = SYSTEM
+    contract = Contract(happy={"loan_id": "L0000001"}, not_found={"loan_id": "L0999999"})
     cache_ttl_s = 0.0  # the status question is "right now", e.g. just after an application
     timeout_s = 20.0
     flow = LOAN_STATUS
@@ -158,6 +161,10 @@ class CheckLoanEligibility(LoanRequestTool[EligibilityParams]):
     Params = EligibilityParams
     returns = "eligibility@1"
     system = SYSTEM
+    contract = Contract(
+        happy={"customer_id": "C000001", "amount": "10000", "term_months": 36},
+        not_found={"customer_id": "C999999", "amount": "10000", "term_months": 36},
+        volatile=("data.checked_at",))
     timeout_s = 20.0
     flow = ELIGIBILITY
 
@@ -192,6 +199,12 @@ class SubmitLoanApplication(LoanRequestTool[ApplicationParams]):
     Params = ApplicationParams
     returns = "application@1"
     system = SYSTEM
+    contract = Contract(
+        happy={"customer_id": "C000001", "amount": "5000", "term_months": 24,
+               "purpose": "Contract check", "idempotency_key": "contract-apply-0001"},
+        not_found={"customer_id": "C999999", "amount": "5000", "term_months": 24,
+                   "purpose": "Contract check", "idempotency_key": "contract-apply-0404"},
+        volatile=("data.application_id", "data.loan_id", "data.submitted_at"))
     timeout_s = 30.0
     idempotent = False  # a write: never retried blindly
     idempotency_key = "idempotency_key"

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from adapters.kit import Tool, ToolContext
+from adapters.kit import Contract, Tool, ToolContext
 from adapters.settlements.files import (
     FILE_ID_PATTERN,
     OUTBOUND_FOLDER,
@@ -61,6 +61,8 @@ class ListBatchFiles(Tool[ListBatchFilesParams]):
     returns = "batch_file@1"
     many = True
     system = SYSTEM
+    contract = Contract(happy={}, no_not_found="a listing: an empty day is an empty list",
+                        volatile=("data.modified_at",))
     cache_ttl_s = 10.0
 
     async def run(self, params: ListBatchFilesParams, ctx: ToolContext) -> list[CanonicalModel]:
@@ -98,6 +100,9 @@ class GetBatchTransactions(Tool[BatchTransactionsParams]):
     returns = "transaction@1"
     many = True
     system = SYSTEM
+    contract = Contract(
+        happy={"file_id": "clearing/STL_CLEARING_20261126.DAT", "account_id": "1000000001"},
+        not_found={"file_id": "clearing/STL_CLEARING_19990101.DAT"})
     cache_ttl_s = 0.0  # compliance reads the file as it is now
     timeout_s = 30.0
 
@@ -158,6 +163,13 @@ class SubmitPaymentBatch(Tool[SubmitPaymentBatchParams]):
     Params = SubmitPaymentBatchParams
     returns = "batch_submission@1"
     system = SYSTEM
+    contract = Contract(
+        happy={"payments": [{"debtor_account": "1000000001", "creditor_name": "ACME Supplies",
+                             "creditor_iban": "DE89370400440532013000", "amount": "1000.00",
+                             "currency": "EUR", "execution_date": "2026-12-07"}],
+               "idempotency_key": "contract-pay-0001"},
+        no_not_found="looks nothing up: the clearing house checks the file after delivery",
+        volatile=("data.sha256", "data.submitted_at"))
     idempotent = False
     idempotency_key = "idempotency_key"
     timeout_s = 30.0
