@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from pathlib import Path
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,6 +26,7 @@ class Bridge(ABC, Generic[Request, Reply]):
 
     protocol: ClassVar[str] = ""
     settings_model: ClassVar[type[BaseModel]]
+    cassette_suffix: ClassVar[str] = ".json"  # of the file `cassette_config` points at
 
     def __init__(self, system: str) -> None:
         self.system = system
@@ -38,6 +40,16 @@ class Bridge(ABC, Generic[Request, Reply]):
             raise ConfigError(f"system {system!r}: invalid {cls.protocol} settings: {exc}",
                               system=system) from None
         return cls(system, settings, secrets)  # type: ignore[call-arg]
+
+    @classmethod
+    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
+        """The settings that make this bridge record into, or replay from, `path`.
+
+        Merged over a system's config (`{**config, **cassette_config(mode, path)}`), so QA
+        tools switch any system without knowing each protocol's setting names. Replaying
+        needs neither the server nor any secret.
+        """
+        raise ConfigError(f"the {cls.protocol} bridge cannot record or replay")
 
     async def open(self) -> None:
         """Hook: connect, warm pools. Called once before the first exchange."""

@@ -2,7 +2,8 @@
 
 The API takes SQL text plus a parameter tuple and nothing else: values never enter the SQL
 text. Statements are declared as data (`Statement`) with the legacy column types that need
-mapping (padded CHAR, DECIMAL that a driver returns as text, YYYYMMDD integers).
+mapping (padded CHAR, DECIMAL that a driver returns as text, YYYYMMDD integers). Statements
+and their rows can be recorded to a cassette and replayed with no database (odbc_cassette).
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ import math
 import operator
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import pyodbc
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from bridges.base import BlockingBridge
 from bridges.errors import (
@@ -33,6 +35,8 @@ from bridges.errors import (
     ProtocolError,
     RemoteFault,
 )
+from bridges.odbc_cassette import OdbcTape, query_json
+from bridges.recording import CassetteSettings, Recorder, Redactor
 from bridges.secrets import SecretStore
 from bridges.watchdog import Watchdog
 
@@ -73,7 +77,7 @@ class ResultSet:
     rows: list[Row]
 
 
-class OdbcSettings(BaseModel):
+class OdbcSettings(CassetteSettings):
     """DSN-less connection facts; the password comes from the secret store by name."""
 
     driver: str = Field(description="Driver name as registered in odbcinst.ini, e.g. SQLite3")
@@ -230,11 +234,23 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
         self._idle: queue.LifoQueue[_Connection] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(settings.pool_size)
         self.watchdog = Watchdog(f"odbc-watchdog-{system}")
+        recorder = Recorder.from_settings(self.protocol, system, settings)
+        self.tape = OdbcTape(recorder, system, self._redactor) if recorder else None
+
+    @classmethod
+    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
+        return CassetteSettings.switch(mode, path)
 
     # -- connections ---------------------------------------------------------------------
     def _password(self) -> str | None:
         name = self.settings.password_secret
         return self._secrets.get(name).get_secret_value() if name else None
+
+    def _redactor(self) -> Redactor:
+        """Masks the password in recordings; a secret that is not set cannot leak."""
+        name = self.settings.password_secret
+        secret = self._secrets.lookup(name) if name else None
+        return Redactor((secret.get_secret_value(),) if secret else ())
 
     def _connect(self) -> _Connection:
         password = self._password()
@@ -326,6 +342,17 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
         return names, [statement.columns.get(n) for n in names]
 
     def exchange_blocking(self, request: Query) -> ResultSet:
+        if self.tape is None:
+            return self._fetch(request)
+
+        def fetch() -> tuple[tuple[str, ...], list[Row]]:
+            result = self._fetch(request)
+            return result.columns, result.rows
+
+        key = query_json(request.statement.sql, request.params, request.max_rows)
+        return ResultSet(*self.tape.exchange(key, fetch))
+
+    def _fetch(self, request: Query) -> ResultSet:
         with self._lease() as conn:
             cursor = self._execute(conn, request)
             try:
@@ -346,16 +373,19 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
                 _close_quietly(cursor, conn)
             return ResultSet(names, rows)
 
-    async def stream(self, request: Query, batch_size: int | None = None) -> (
-        AsyncIterator[list[Row]]
-    ):
-        """Yield the result in batches (fetchmany), holding one pooled connection throughout.
-
-        Each batch is fetched AND converted in the worker thread, one hop per batch. No
-        prefetching: pyodbc releases the GIL around every row it fetches, and a fetch thread
-        competing with a busy event loop for the GIL runs several times slower.
-        """
+    def stream(self, request: Query, batch_size: int | None = None) -> AsyncGenerator[list[Row]]:
+        """Yield the result in batches (fetchmany), holding one pooled connection throughout."""
         size = batch_size or self.settings.fetch_batch
+        if self.tape is None:
+            return self._stream(request, size)
+        key = query_json(request.statement.sql, request.params, None, stream=True)
+        return self.tape.stream(key, lambda: self._stream(request, size), size)
+
+    async def _stream(self, request: Query, size: int) -> AsyncGenerator[list[Row]]:
+        """The live stream. Each batch is fetched AND converted in the worker thread, one hop
+        per batch. No prefetching: pyodbc releases the GIL around every row it fetches, and a
+        fetch thread competing with a busy event loop for the GIL runs several times slower.
+        """
         timeout = request.timeout_s or self.settings.statement_timeout_s
         lease = self._lease()
         conn = await self.workers.run(lease.__enter__)
@@ -377,6 +407,8 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
             await self.workers.run(lease.__exit__, None, None, None)
 
     async def close(self) -> None:
+        if self.tape is not None:
+            self.tape.recorder.save()
         while True:
             try:
                 self._idle.get_nowait().raw.close()
