@@ -119,7 +119,7 @@ class PlaceHold(ScreenTool[HoldParams]):
     returns = "hold@1"
     system = SYSTEM
     contract = Contract(
-        happy={"account_id": "1000000001", "amount": "10.00", "reason": "Contract check",
+        happy={"account_id": "1000000008", "amount": "10.00", "reason": "Contract check",
                "idempotency_key": "contract-hold-0001"},
         not_found={"account_id": "9999999999", "amount": "10.00", "reason": "Contract check",
                    "idempotency_key": "contract-hold-0404"},

@@ -101,7 +101,7 @@ class GetBatchTransactions(Tool[BatchTransactionsParams]):
     many = True
     system = SYSTEM
     contract = Contract(
-        happy={"file_id": "clearing/STL_CLEARING_20261126.DAT", "account_id": "1000000001"},
+        happy={"file_id": "clearing/STL_CLEARING_20261126.DAT"},
         not_found={"file_id": "clearing/STL_CLEARING_19990101.DAT"})
     cache_ttl_s = 0.0  # compliance reads the file as it is now
     timeout_s = 30.0
