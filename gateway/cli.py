@@ -20,6 +20,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.cli_audit import audit_app
 from gateway.cli_batch import batch_app
+from gateway.cli_suites import record_command, replay_command
 from gateway.cli_tools import follow_job, tools_export, worker_command
 from gateway.demo import demo_settings, start_emulators
 from gateway.logs import configure_logging
@@ -34,6 +35,8 @@ app.add_typer(emulators_app, name="emulators")
 app.add_typer(tools_app, name="tools")
 tools_app.command("export")(tools_export)
 app.command("worker")(worker_command)
+app.command("record")(record_command)
+app.command("replay")(replay_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
 

@@ -35,6 +35,9 @@ class Service:
     def __init__(self, dataset: BankDataset) -> None:
         self.dataset = dataset
         self.latency_s = 0.0
+        # Contract drift, as when a vendor upgrade renames an element in its replies without
+        # a new WSDL: local name -> the name sent instead.
+        self.renamed: dict[str, str] = {}
         schema_doc = etree.parse(str(soap_dir() / self.xsd), hardened_parser())
         self.schema = etree.XMLSchema(schema_doc)
 
@@ -50,7 +53,8 @@ class Service:
         return f"{{{self.namespace}}}{name}"
 
     def el(self, name: str, *children: etree._Element, text: object = None) -> etree._Element:
-        node = etree.Element(self.q(name), nsmap={self.prefix: self.namespace})
+        node = etree.Element(self.q(self.renamed.get(name, name)),
+                             nsmap={self.prefix: self.namespace})
         node.extend(children)
         if text is not None:
             node.text = str(text)

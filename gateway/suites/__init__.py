@@ -1,0 +1,1 @@
+"""QA's golden suites: tool calls recorded with their results, replayed and diffed."""
