@@ -16,6 +16,7 @@ from emulators.soap import SoapEmulator
 from emulators.tn3270 import Tn3270Host
 from gateway.demo import (
     DEMO_EMULATORS,
+    EmulatorStarter,
     SystemsConfig,
     demo_settings,
     start_corebanking,
@@ -67,7 +68,7 @@ def demo_env(tmp_path: Path) -> Iterator[Callable[..., Environment]]:
 
         def build(soap_renamed: dict[str, str] | None = None,
                   screen_maps: Path | None = None) -> Environment:
-            replaced = {start_soap: soap_renamed is not None,
+            replaced: dict[EmulatorStarter, bool] = {start_soap: soap_renamed is not None,
                         start_corebanking: screen_maps is not None}
             systems: SystemsConfig = {}
             for starter in DEMO_EMULATORS:
