@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -119,6 +120,7 @@ class _Session:
 class BrowserBridge(Bridge[PageRequest, PageResult]):
     protocol = "browser"
     settings_model = BrowserSettings
+    cassette_suffix = ".har"  # a Playwright HAR, which Chromium replays by itself
 
     def __init__(self, system: str, settings: BrowserSettings, secrets: SecretStore) -> None:
         super().__init__(system)
@@ -136,6 +138,11 @@ class BrowserBridge(Bridge[PageRequest, PageResult]):
         self._slots = asyncio.Semaphore(self.size)
         self._opening = asyncio.Lock()
         self._failures = itertools.count(1)
+
+    @classmethod
+    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
+        other = "replay_har" if mode == "record" else "record_har"
+        return {f"{mode}_har": str(path), other: None}
 
     # -- secrets -------------------------------------------------------------------------
     def _password(self) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import paramiko
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from bridges.base import BlockingBridge
 from bridges.errors import (
@@ -34,7 +34,7 @@ from bridges.errors import (
     ProtocolError,
     RemoteFault,
 )
-from bridges.recording import Cassette
+from bridges.recording import Cassette, CassetteSettings
 from bridges.secrets import SecretStore
 from bridges.sftp_requests import (
     NAME_PATTERN,
@@ -71,7 +71,7 @@ def fingerprint(key: paramiko.PKey) -> str:
     return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
 
 
-class SftpSettings(BaseModel):
+class SftpSettings(CassetteSettings):
     host: str
     port: int = Field(default=22, ge=1, le=65535)
     username: str
@@ -86,8 +86,6 @@ class SftpSettings(BaseModel):
     # AES-GCM first: about 1.4x paramiko's AES-CTR+HMAC throughput; no CBC or 3DES unless
     # an old server needs them (then list them here).
     ciphers: list[str] = Field(default_factory=lambda: list(CIPHERS))
-    mode: Literal["live", "record", "replay"] = "live"
-    cassette: str | None = Field(default=None, description="Cassette file to record/replay")
     connect_timeout_s: float = Field(default=10.0, gt=0)
     timeout_s: float = Field(default=30.0, gt=0)
 
@@ -153,6 +151,10 @@ class SftpBridge(BlockingBridge[Request, Reply]):
                                   system=system)
             self.cassette = (Cassette.load(Path(settings.cassette))
                              if settings.mode == "replay" else Cassette("sftp", system))
+
+    @classmethod
+    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
+        return CassetteSettings.switch(mode, path)
 
     # -- credentials and host key ---------------------------------------------------------
     def _private_key(self) -> paramiko.PKey:

@@ -2,6 +2,8 @@
 
 One connection per message (a relay closes idle sessions quickly, and a proposal is a
 rare, slow event). The password comes from the secret store as `<system>.password`.
+Recording keeps each message's envelope (from, to, subject, body text: never the
+Message-ID, which is new on every call) and the relay's answer; replay answers from them.
 """
 
 from __future__ import annotations
@@ -12,23 +14,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from bridges.base import BlockingBridge
 from bridges.errors import (
     AuthError,
+    BridgeError,
     BridgeTimeout,
     ConfigError,
     ConnectError,
     ProtocolError,
     RemoteFault,
 )
+from bridges.recording import (
+    JSON,
+    CassetteSettings,
+    Recorder,
+    Redactor,
+    error_json,
+    raise_recorded,
+)
 from bridges.secrets import SecretStore
 
 
-class SmtpSettings(BaseModel):
+class SmtpSettings(CassetteSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=25, ge=1, le=65535)
     username: str | None = None
@@ -48,6 +60,14 @@ class TemporaryFault(RemoteFault):
 class SentMail:
     message_id: str
     recipients: tuple[str, ...]
+
+
+def envelope_json(message: EmailMessage) -> JSON:
+    """What a recorded message is matched by on replay."""
+    body = message.get_body(("plain", "html"))
+    return {"from": str(message["From"]), "to": [str(a) for a in message.get_all("To", [])],
+            "subject": str(message["Subject"] or ""),
+            "body": body.get_content() if isinstance(body, EmailMessage) else ""}
 
 
 @contextmanager
@@ -86,6 +106,11 @@ class SmtpBridge(BlockingBridge[EmailMessage, SentMail]):
         super().__init__(system, max_workers=settings.max_workers)
         self.settings = settings
         self.secrets = secrets
+        self.recorder = Recorder.from_settings(self.protocol, system, settings)
+
+    @classmethod
+    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
+        return CassetteSettings.switch(mode, path)
 
     def _password(self) -> str | None:
         if self.settings.username is None:
@@ -97,6 +122,25 @@ class SmtpBridge(BlockingBridge[EmailMessage, SentMail]):
             raise ConfigError("a message needs Message-ID and To headers", system=self.system)
         if request["From"] is None:
             request["From"] = self.settings.sender
+        if self.recorder is None:
+            return self._send(request)
+        envelope = envelope_json(request)
+        if self.recorder.replaying:
+            reply = self.recorder.cassette.replay(envelope)
+            raise_recorded(reply, self.system)
+            return SentMail(reply["message_id"], tuple(reply["recipients"]))
+        secret = self.secrets.lookup(f"{self.system}.password")  # unset: nothing to mask
+        redactor = Redactor((secret.get_secret_value(),) if secret else ())
+        try:
+            sent = self._send(request)
+        except BridgeError as exc:
+            self.recorder.cassette.record(envelope, error_json(exc), redactor)
+            raise
+        self.recorder.cassette.record(envelope, {"message_id": sent.message_id,
+                                                 "recipients": list(sent.recipients)}, redactor)
+        return sent
+
+    def _send(self, request: EmailMessage) -> SentMail:
         s = self.settings
         with map_smtplib_errors(self.system), smtplib.SMTP(
                 s.host, s.port, timeout=s.timeout_s) as client:
@@ -108,3 +152,8 @@ class SmtpBridge(BlockingBridge[EmailMessage, SentMail]):
             refused: dict[str, Any] = client.send_message(request)
         accepted = tuple(a for a in request.get_all("To", []) if a not in refused)
         return SentMail(message_id=str(request["Message-ID"]), recipients=accepted)
+
+    async def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.save()
+        await super().close()

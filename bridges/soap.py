@@ -20,7 +20,7 @@ import httpx
 import zeep
 import zeep.exceptions
 from lxml import etree
-from pydantic import BaseModel, Field
+from pydantic import Field
 from zeep.helpers import serialize_object
 from zeep.plugins import Plugin
 from zeep.wsse.username import UsernameToken
@@ -35,7 +35,7 @@ from bridges.errors import (
     ProtocolError,
     RemoteFault,
 )
-from bridges.recording import Cassette, Redactor
+from bridges.recording import Cassette, CassetteSettings, Redactor
 from bridges.secrets import SecretStore
 from bridges.soap_transport import HardenedTransport, ReplayTransport, body_name, envelope_text
 
@@ -49,7 +49,7 @@ def contracts_dir() -> Path:
     return base / "soap"
 
 
-class SoapSettings(BaseModel):
+class SoapSettings(CassetteSettings):
     wsdl: str = Field(description="WSDL file; relative paths are under fixtures/soap")
     address: str | None = Field(default=None, description="Endpoint URL (default: the WSDL's)")
     binding: str | None = Field(default=None, description="Binding name; default: first port")
@@ -64,8 +64,6 @@ class SoapSettings(BaseModel):
                                      description="Hosts WSDL/XSD imports may come from")
     schema_dirs: list[str] = Field(default_factory=list,
                                    description="More local folders contracts may load from")
-    mode: Literal["live", "record", "replay"] = "live"
-    cassette: str | None = Field(default=None, description="Cassette file to record/replay")
 
     def wsdl_path(self) -> Path:
         path = Path(self.wsdl)
@@ -222,6 +220,10 @@ class SoapBridge(BlockingBridge[SoapCall, Any]):
         self._client: zeep.Client | None = None
         self._service: Any = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
+        return CassetteSettings.switch(mode, path)
 
     def _password(self) -> str | None:
         name = self.settings.password_secret

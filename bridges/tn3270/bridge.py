@@ -96,6 +96,11 @@ class Tn3270Bridge(BlockingBridge[FlowCall, FlowResult]):
         elif settings.record is not None:
             self.cassette = Cassette(self.protocol, system)
 
+    @classmethod
+    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
+        other = "replay" if mode == "record" else "record"
+        return {mode: str(path), other: None}
+
     # -- sessions ------------------------------------------------------------------------
     def _password(self) -> str:
         return self._secrets.get(self.settings.password_secret).get_secret_value()
@@ -179,5 +184,9 @@ class Tn3270Bridge(BlockingBridge[FlowCall, FlowResult]):
             self.pool.release(terminal, True)
 
     async def close(self) -> None:
+        if self.cassette is not None and self.settings.record is not None:
+            # saved after each exchange; here too, so that a session with none leaves a file
+            with self._record_lock:
+                self.cassette.save(self.settings.record)
         await self.workers.run(self.pool.close)
         await super().close()

@@ -18,7 +18,7 @@ from bridges.recording import ReplayMiss
 from bridges.secrets import MemorySecretStore
 from emulators.bankdb import BankDatabase
 
-PASSWORD = "odbc-Secret-7f3a"  # noqa: S105 (PostgreSQL trusts, SQLite ignores: any value works)
+PASSWORD = "odbc-Secret-7f3a"  # PostgreSQL trusts and SQLite ignores it: any value works
 TXN = Statement(
     "SELECT TXN_ID, TXN_AMT, BOOK_DT, CPTY_NAME, CHG_SEQ FROM TXNHIST WHERE ACCT_NO = ? "
     "AND TXN_AMT >= ? ORDER BY TXN_ID",
