@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "(missing)"})()
-_SHOWN = 120  # characters of a value shown in a difference
+_SHOWN = 200  # characters of a value shown in a difference
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,14 @@ def without(value: Any, ignore: tuple[str, ...] | list[str], _path: list[str] | 
 
 
 def differences(expected: Any, actual: Any, path: str = "") -> list[Difference]:
-    """Every leaf that differs; a list of another length is one difference plus its items."""
+    """Every leaf that differs; a list of another length is one difference plus its items.
+
+    An object present on one side only is shown leaf by leaf, so each field is named.
+    """
+    if expected is MISSING and isinstance(actual, dict):
+        expected = dict.fromkeys(actual, MISSING)
+    elif actual is MISSING and isinstance(expected, dict):
+        actual = dict.fromkeys(expected, MISSING)
     if isinstance(expected, dict) and isinstance(actual, dict):
         found: list[Difference] = []
         for key in [*expected, *(k for k in actual if k not in expected)]:
