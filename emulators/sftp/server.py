@@ -26,6 +26,7 @@ class Faults:
     drop_after_bytes: int | None = None  # one-shot: the next read past this offset drops
     bandwidth_bps: int | None = None  # reads are paced to about this many bytes/s
     deny: set[str] = field(default_factory=set)  # root-relative paths answered "permission denied"
+    latency_s: float = 0.0  # every path operation (list, stat, open, rename...) answers this late
     drops: int = 0  # how many connections a fault dropped
 
 
@@ -64,6 +65,8 @@ class _Sftp(paramiko.SFTPServerInterface):
             sock.shutdown(socket.SHUT_WR)
 
     def _local(self, path: str) -> tuple[Path, str] | int:
+        if self.faults.latency_s:
+            time.sleep(self.faults.latency_s)
         root = self.emulator.root
         relative = os.path.normpath("/" + path).lstrip("/")
         local = (root / relative).resolve()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from emulators.dataset import BankDataset, fixtures_dir
-from emulators.tn3270.app import Screen, Session, User
+from emulators.tn3270.app import Screen, Session, User, error
 from emulators.tn3270.bank import Bank
 from emulators.tn3270.codec import Ebcdic
 from emulators.tn3270.datastream import (
@@ -46,6 +46,7 @@ class Faults:
     drop_next: int = 0  # close the connection instead of answering the next N keys
     garbage_next: int = 0  # answer the next N keys with bytes that are not a 3270 record
     expire_next: int = 0  # answer the next N keys with "session expired"
+    abend_next: int = 0  # answer the next N keys after sign-on with a CICS abend (code ASRA)
 
 
 def new_password() -> str:
@@ -163,6 +164,9 @@ class Tn3270Host:
                                       and time.monotonic() - last > self.session_timeout_s):
             faults.expire_next = max(0, faults.expire_next - 1)
             return session.expire()
+        if faults.abend_next > 0 and session.state != "signon":
+            faults.abend_next -= 1
+            return error("ASRA", "TRANSACTION ABENDED - PROGRAM CHECK")
         current = self.maps[session.state]
         return session.handle(inbound.aid, current.read(inbound.fields, self.codec.decode))
 

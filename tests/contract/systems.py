@@ -155,7 +155,7 @@ SYSTEMS: dict[str, SystemRow] = {
     "corebanking": SystemRow(
         "tn3270", lambda e: corebanking_config(e.port),
         lambda e: {"corebanking.password": e.password},
-        fault=lambda e: e.inject(garbage_next=1000), fault_retriable=True,
+        fault=lambda e: e.inject(abend_next=1000), fault_retriable=False,
         slow=lambda e: e.inject(latency_s=SLOW_S)),
     "loans": SystemRow(
         "portal", lambda e: loans_config(e.url), lambda e: {LOANS_PASSWORD: e.password},
