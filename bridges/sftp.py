@@ -34,7 +34,7 @@ from bridges.errors import (
     ProtocolError,
     RemoteFault,
 )
-from bridges.recording import Cassette, CassetteSettings
+from bridges.recording import CassetteSettings, Recorder
 from bridges.secrets import SecretStore
 from bridges.sftp_requests import (
     NAME_PATTERN,
@@ -142,15 +142,9 @@ class SftpBridge(BlockingBridge[Request, Reply]):
         self._root = check_folder(settings.root) if settings.root else ""
         self._idle: queue.LifoQueue[_Session] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(settings.pool_size)
-        self._record_lock = threading.Lock()
         self._key: paramiko.PKey | None = None
-        self.cassette: Cassette | None = None
-        if settings.mode != "live":
-            if not settings.cassette:
-                raise ConfigError(f"system {system!r}: mode {settings.mode} needs a cassette",
-                                  system=system)
-            self.cassette = (Cassette.load(Path(settings.cassette))
-                             if settings.mode == "replay" else Cassette("sftp", system))
+        self.recorder = Recorder.from_settings(self.protocol, system, settings)
+        self.cassette = self.recorder.cassette if self.recorder else None
 
     @classmethod
     def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
@@ -256,8 +250,7 @@ class SftpBridge(BlockingBridge[Request, Reply]):
             return replayed(self.cassette.replay(request_json(request)), request)
         reply = self._live(request)
         if self.cassette is not None:
-            with self._record_lock:
-                self.cassette.record(request_json(request), reply_json(reply, request))
+            self.cassette.record(request_json(request), reply_json(reply, request))
         return reply
 
     def _live(self, request: Request) -> Reply:
@@ -351,8 +344,8 @@ class SftpBridge(BlockingBridge[Request, Reply]):
         return Transferred(path, len(request.data), hashlib.sha256(request.data).hexdigest())
 
     async def close(self) -> None:
-        if self.settings.mode == "record" and self.cassette and self.settings.cassette:
-            self.cassette.save(Path(self.settings.cassette))
+        if self.recorder is not None:
+            self.recorder.save()
         while True:
             try:
                 self._idle.get_nowait().close()

@@ -35,7 +35,7 @@ from bridges.errors import (
     ProtocolError,
     RemoteFault,
 )
-from bridges.recording import Cassette, CassetteSettings, Redactor
+from bridges.recording import Cassette, CassetteSettings, Recorder, Redactor
 from bridges.secrets import SecretStore
 from bridges.soap_transport import HardenedTransport, ReplayTransport, body_name, envelope_text
 
@@ -209,14 +209,8 @@ class SoapBridge(BlockingBridge[SoapCall, Any]):
         super().__init__(system, max_workers=settings.pool_size)
         self.settings = settings
         self._secrets = secrets
-        self.cassette: Cassette | None = None
-        if settings.mode != "live":
-            if not settings.cassette:
-                raise ConfigError(f"system {system!r}: mode {settings.mode} needs a cassette",
-                                  system=system)
-            path = Path(settings.cassette)
-            self.cassette = (Cassette.load(path) if settings.mode == "replay"
-                             else Cassette("soap", system))
+        self.recorder = Recorder.from_settings(self.protocol, system, settings)
+        self.cassette = self.recorder.cassette if self.recorder else None
         self._client: zeep.Client | None = None
         self._service: Any = None
         self._lock = threading.Lock()
@@ -293,8 +287,8 @@ class SoapBridge(BlockingBridge[SoapCall, Any]):
         return plain(serialize_object(result))
 
     def save_cassette(self) -> None:
-        if self.settings.mode == "record" and self.cassette and self.settings.cassette:
-            self.cassette.save(Path(self.settings.cassette))
+        if self.recorder is not None:
+            self.recorder.save()
 
     async def close(self) -> None:
         self.save_cassette()
