@@ -95,7 +95,7 @@ async def test_recorded_live_replays_exactly_without_database_or_secret(
         await player.close()
 
 
-async def test_an_abandoned_stream_replays_only_what_was_fetched(
+async def test_streams_replay_what_was_fetched_and_how_they_ended(
         sqlite_bank: BankDatabase, tmp_path: Path) -> None:
     cassette = tmp_path / "stream.json"
     recorder = bridge(sqlite_bank, "record", cassette,
@@ -107,6 +107,8 @@ async def test_an_abandoned_stream_replays_only_what_was_fetched(
         await batches.aclose()
         # the only pooled connection went back when the stream was abandoned
         assert len((await recorder.exchange(Query(CUSTOMER, (char("C000001", 8),)))).rows) == 1
+        with pytest.raises(RemoteFault):
+            await collect(recorder, Query(BAD_SQL), 10)
     finally:
         await recorder.close()
     player = bridge(sqlite_bank, "replay", cassette, MemorySecretStore())
@@ -115,6 +117,8 @@ async def test_an_abandoned_stream_replays_only_what_was_fetched(
         with pytest.raises(ReplayMiss, match="abandoned after 10 rows"):
             async for batch in player.stream(query, batch_size=4):
                 rows.extend(batch)
+        with pytest.raises(RemoteFault):
+            await collect(player, Query(BAD_SQL), 10)
     finally:
         await player.close()
     assert rows == first
