@@ -20,6 +20,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.cli_audit import audit_app
 from gateway.cli_batch import batch_app
+from gateway.cli_new import new_app
 from gateway.cli_suites import record_command, replay_command
 from gateway.cli_tools import follow_job, tools_export, worker_command
 from gateway.demo import demo_settings, start_emulators
@@ -39,6 +40,7 @@ app.command("record")(record_command)
 app.command("replay")(replay_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
+app.add_typer(new_app, name="new")
 
 DEFAULT_URL = os.environ.get("MAINBRIDGE_URL", "http://127.0.0.1:8000")
 UrlOpt = Annotated[str, typer.Option("--url", help="Gateway URL (MAINBRIDGE_URL)")]

@@ -20,5 +20,5 @@ def scale(places: int) -> AfterValidator:
 def to_record(source: str, kind: str, values: BaseModel | dict[str, Any],
               record_id: str | None = None) -> RecordV1:
     """Validated values (a row model, a decoded record, a reply) as one `record@1`."""
-    plain = values.model_dump() if isinstance(values, BaseModel) else values
+    plain = values.model_dump(by_alias=True) if isinstance(values, BaseModel) else values
     return RecordV1(source=source, kind=kind, record_id=record_id, fields=to_jsonable_python(plain))
