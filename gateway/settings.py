@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         "exactly as in the URL); empty: agents may not ask for webhooks")
     events_poll_s: float = Field(default=2.0, gt=0,
                                  description="How often change feeds poll the legacy systems")
+    change_feeds: bool = Field(default=True, description="Poll the adapters' change feeds "
+                               "(off: /events stays empty; a replica or a QA replay saves the "
+                               "legacy systems the polling)")
     jobs_redis_url: str | None = Field(
         default=None, description="Queue long-running jobs on this Redis (saq) for `mainbridge "
         "worker` processes; unset: the gateway runs them itself (SQLite)")

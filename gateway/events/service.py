@@ -70,7 +70,8 @@ class EventService:
             self.store = EventStore(settings.state_dir / "events.sqlite3" if settings.state_dir
                                     else None)
         self.last_seen = 0  # the newest event id this process has announced
-        self.feeds = [f for f in load_feeds(settings.adapters) if f.system in runtime.bridges]
+        self.feeds = [f for f in load_feeds(settings.adapters)
+                      if f.system in runtime.bridges] if settings.change_feeds else []
         self.notifier = Notifier()
         self.webhooks = webhooks
         self.poll_s = settings.events_poll_s

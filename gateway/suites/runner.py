@@ -123,7 +123,7 @@ async def _answers(suite: Suite, env: Environment, state_dir: Path) -> list[Answ
     settings = env.settings.model_copy(update={
         "agents": {agent: AgentConfig(key_sha256=key_hash(key), roles=[agent])
                    for agent, key in keys.items()},
-        "state_dir": state_dir, "events_poll_s": 3600.0, "jwt": None})
+        "state_dir": state_dir, "change_feeds": False, "jwt": None})
     app = create_app(Runtime(settings, env.secrets))
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://mainbridge.suite",
