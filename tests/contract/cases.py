@@ -33,8 +33,9 @@ def contract(tool: ToolClass) -> Contract:
 
 
 def systems_of(tool: ToolClass) -> set[str]:
-    """The systems one call of a direct tool reaches."""
-    return {tool.system, *contract(tool).systems}
+    """The systems one call of a direct tool reaches (a missing contract fails elsewhere, by
+    name, without taking down the other tools of its system)."""
+    return {tool.system, *(tool.contract.systems if tool.contract else ())}
 
 
 def call(gateway: ServedApp, tool: ToolClass, arguments: Any) -> tuple[int, dict[str, Any]]:
