@@ -33,13 +33,29 @@ Switch = Callable[[Any], AbstractContextManager[None]]
 SLOW_S = 2.0  # injected latency: well past the contract gateways' 0.5 s tool timeout
 
 
+@dataclass(frozen=True)
+class SystemRow:
+    """One reference system: its emulator, its bridge config and secrets, a fault, latency.
+
+    `fault` makes the legacy system misbehave so a call fails with 502; `fault_retriable`
+    is what that error must say. `slow` delays its answers past a short tool timeout (504).
+    """
+
+    emulator: str  # key of EMULATORS
+    config: Callable[[Any], dict[str, Any]]
+    secrets: Callable[[Any], dict[str, str]]
+    fault: Switch
+    fault_retriable: bool
+    slow: Switch
+
+
 @contextmanager
 def soap_faults(emulator: SoapEmulator, faults: Faults) -> Iterator[None]:
-    emulator.faults = faults
+    before, emulator.faults = emulator.faults, faults
     try:
         yield
     finally:
-        emulator.faults = Faults()
+        emulator.faults = before
 
 
 def soap_row(path: str, config: Callable[[SoapEmulator], dict[str, Any]],
@@ -120,22 +136,6 @@ def ticketing_config(e: SoapEmulator) -> dict[str, Any]:
 
 def ticketing_secrets(e: SoapEmulator) -> dict[str, str]:
     return {"ticketing.password": e.ticketing_password}
-
-
-@dataclass(frozen=True)
-class SystemRow:
-    """One reference system: its emulator, its bridge config and secrets, a fault, latency.
-
-    `fault` makes the legacy system misbehave so a call fails with 502; `fault_retriable`
-    is what that error must say. `slow` delays its answers past a short tool timeout (504).
-    """
-
-    emulator: str  # key of EMULATORS
-    config: Callable[[Any], dict[str, Any]]
-    secrets: Callable[[Any], dict[str, str]]
-    fault: Switch
-    fault_retriable: bool
-    slow: Switch
 
 
 # Emulator name -> how to start it (a context manager) in a work folder of its own.
