@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.scaffold import BRIDGES, Request, ScaffoldError, scaffold
+from gateway.scaffold import BRIDGES, REFERENCE_SYSTEMS, Request, ScaffoldError, scaffold
 
 new_app = typer.Typer(help="Write new project parts from templates.", no_args_is_help=True)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +61,6 @@ def new_adapter(
                f"lint it:  .venv/bin/ruff check adapters/{name}.py {written.test} && "
                f".venv/bin/mypy adapters/{name}.py\n"
                f"its tools join the gateway (make run) and the contract suite on their own.")
+    if request.target_system not in REFERENCE_SYSTEMS:
+        typer.echo(f"note: {request.target_system!r} is not a reference system: the contract "
+                   "suite fails on its tools until tests/contract/systems.py has a row for it")

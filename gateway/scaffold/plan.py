@@ -15,6 +15,8 @@ BRIDGES = ("soap", "tn3270", "browser", "odbc", "sftp")
 REFERENCE = {"soap": "crm", "tn3270": "corebanking", "browser": "loans", "odbc": "bankdb",
              "sftp": "settlements"}
 SOAP_REFERENCES = ("crm", "ticketing", "sanctions")
+# Every system the emulators play: the contract suite (tests/contract) knows these only.
+REFERENCE_SYSTEMS = frozenset({*REFERENCE.values(), *SOAP_REFERENCES, "mail"})
 TEMPLATES = Path(__file__).parent / "templates"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _SYSTEM = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")

@@ -16,7 +16,7 @@ from gateway.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("adapters", "bridges", "canonical", "emulators", "fixtures", "gateway")
-TEST_SUPPORT = ("__init__.py", "conftest.py", "support", "adapters")
+TEST_SUPPORT = ("__init__.py", "conftest.py", "support", "adapters", "contract")
 SKIP = shutil.ignore_patterns("__pycache__", "node_modules", "*.pyc")
 
 
@@ -29,8 +29,10 @@ def copy_project(target: Path) -> Path:
     for name in TEST_SUPPORT:
         source = ROOT / "tests" / name
         if source.is_dir():
-            shutil.copytree(source, target / "tests" / name, ignore=shutil.ignore_patterns(
-                "__pycache__", "test_*.py"))
+            # The contract suite whole (it runs on scaffolded tools), else support code only.
+            tests = () if name == "contract" else ("test_*.py",)
+            shutil.copytree(source, target / "tests" / name,
+                            ignore=shutil.ignore_patterns("__pycache__", *tests))
         else:
             shutil.copy2(source, target / "tests" / name)
     return target

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from bridges.secrets import MemorySecretStore
 from gateway.cli import parse_pairs
 from tests.authoring.conftest import ROOT, Project
 from tests.support.reference import ReferenceGateways
@@ -114,8 +113,8 @@ def test_documented_call_returns_the_documented_fields(
     gateways, stack = references
     db = request.getfixturevalue("sqlite_bank") if system == "bankdb" else None
     config, secrets = gateways.config(system, db)
-    served = stack.enter_context(serve_gateway({system: config}, gateways.roles,
-                                               MemorySecretStore(secrets), tools=tools))
+    served = stack.enter_context(serve_gateway({system: config}, gateways.roles, secrets,
+                                               tools=tools))
     with served.client("admin") as client:
         reply = client.post(f"/tools/{words[2]}", json=parse_pairs(words[3:]))
     assert reply.status_code == 200, reply.text

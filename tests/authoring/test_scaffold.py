@@ -26,6 +26,7 @@ CASES: dict[str, list[str]] = {
                  "--operation", "getCustomer", "--example", "customerNumber=C000001"],
     "acme_stl": ["--bridge", "sftp", "--copybook", "{contracts}/STLREC.cpy"],
 }
+CUSTOM_SYSTEM = "acme_files"  # not a reference system: the contract suite cannot run it
 # Tests each generated file holds (the bank database's run twice: SQLite and PostgreSQL).
 EXPECTED_TESTS = {"acme_soap": 2, "acme_screens": 2, "acme_portal": 2, "acme_sql": 4,
                   "acme_files": 2, "acme_accounts": 4, "acme_movements": 2, "acme_crm": 1,
@@ -64,28 +65,33 @@ def checked(project: Project, scaffolded: dict[str, tuple[int, str]]) -> dict[st
     names = list(scaffolded)
     sources = [f"adapters/{n}.py" for n in names] + [f"tests/adapters/test_{n}.py"
                                                      for n in names]
-    report = project.root / "report.xml"
+    report, contract_report = project.root / "report.xml", project.root / "contract.xml"
     pytest_run = project.run("pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
                              *(f"tests/adapters/test_{n}.py" for n in names))
+    # The generated contract suite finds the scaffolded tools of reference systems on its own.
+    contract_run = project.run("pytest", "-q", "-p", "no:cacheprovider", "tests/contract",
+                               f"--junitxml={contract_report}", "-k", " or ".join(
+                                   n for n in names if n != CUSTOM_SYSTEM))
     mypy_run = project.run("mypy", "--follow-imports=silent", "--cache-dir",
                            str(project.root / ".mypy_cache"), *sources)
     ruff_run = project.run("ruff", "check", "--no-cache", *sources)
     outputs = {"ruff": ruff_run.communicate(timeout=120)[0],
                "mypy": mypy_run.communicate(timeout=180)[0],
-               "pytest": pytest_run.communicate(timeout=240)[0]}
+               "pytest": pytest_run.communicate(timeout=240)[0],
+               "contract": contract_run.communicate(timeout=240)[0]}
     outputs.update({f"{k}_rc": str(p.returncode) for k, p in (
-        ("ruff", ruff_run), ("mypy", mypy_run), ("pytest", pytest_run))})
-    outputs["report"] = report.read_text(encoding="utf-8") if report.exists() else ""
+        ("ruff", ruff_run), ("mypy", mypy_run), ("pytest", pytest_run),
+        ("contract", contract_run))})
+    for key, path in (("report", report), ("contract_report", contract_report)):
+        outputs[key] = path.read_text(encoding="utf-8") if path.exists() else ""
     return outputs
 
 
-def passed(report: str) -> Counter[str]:
-    """Passed test cases per generated module, from the junit report."""
-    counts: Counter[str] = Counter()
-    for case in ET.fromstring(report).iter("testcase"):  # noqa: S314 (our own run's report)
-        if not any(child.tag in ("failure", "error", "skipped") for child in case):
-            counts[case.get("classname", "").split(".")[-1].removeprefix("test_")] += 1
-    return counts
+def passed(report: str) -> list[tuple[str, str]]:
+    """(module, test name) of every passed test case in a junit report."""
+    return [(case.get("classname", ""), case.get("name", ""))
+            for case in ET.fromstring(report).iter("testcase")  # noqa: S314 (our own report)
+            if not any(child.tag in ("failure", "error", "skipped") for child in case)]
 
 
 @pytest.mark.parametrize("name", [*CASES, "acme_prices"])
@@ -108,7 +114,24 @@ def test_generated_files_are_ruff_and_mypy_clean(checked: dict[str, str]) -> Non
 @pytest.mark.slow
 def test_every_generated_test_passes_against_its_emulator(checked: dict[str, str]) -> None:
     assert checked["pytest_rc"] == "0", checked["pytest"][-4000:]
-    assert passed(checked["report"]) == {**EXPECTED_TESTS, "acme_prices": 4}
+    modules = Counter(module.split(".")[-1].removeprefix("test_")
+                      for module, _ in passed(checked["report"]))
+    assert modules == {**EXPECTED_TESTS, "acme_prices": 4}
+
+
+@pytest.mark.slow
+def test_the_contract_suite_covers_the_scaffolded_tools(checked: dict[str, str]) -> None:
+    assert checked["contract_rc"] == "0", checked["contract"][-4000:]
+    cases = Counter(name.split("[")[0] for _, name in passed(checked["contract_report"]))
+    tools = [n for n in [*CASES, "acme_prices"] if n != CUSTOM_SYSTEM]
+    for kind in ("test_happy", "test_fault", "test_timeout", "test_replay", "test_schema"):
+        assert cases[kind] == len(tools), cases
+
+
+def test_a_system_the_contract_suite_lacks_is_pointed_out(
+        scaffolded: dict[str, tuple[int, str]]) -> None:
+    assert "'partner_files' is not a reference system" in scaffolded[CUSTOM_SYSTEM][1]
+    assert "not a reference system" not in scaffolded["acme_soap"][1]
 
 
 def test_the_catalog_types_the_tool(project: Project,

@@ -1,8 +1,9 @@
 """A real gateway over the reference emulator a system name stands for, for adapter tests.
 
 Scaffolded adapter tests ask for `serve(reference, system)`: the emulator that plays the
-reference system (`crm`, `corebanking`, `loans`, `settlements`, or the bank database) is
-started once per session and served under the adapter's own system name.
+reference system (`crm`, `corebanking`, `loans`, `settlements`, ... as the contract suite's
+table starts them, or the bank database of the test's driver) is started once per session
+and served under the adapter's own system name.
 """
 
 from __future__ import annotations
@@ -11,66 +12,32 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from adapters import crm, sanctions, ticketing
-from adapters.core_banking import system_config as corebanking_config
-from adapters.loans import PASSWORD_SECRET as LOANS_PASSWORD
-from adapters.loans import system_config as loans_config
-from bridges.secrets import MemorySecretStore
+from bridges.secrets import MemorySecretStore, SecretStore
 from emulators.bankdb import BankDatabase
-from emulators.sftp import SftpEmulator
-from emulators.soap import SoapEmulator
-from emulators.tn3270 import Tn3270Host
-from emulators.web import LoansPortal
+from tests.contract.systems import SYSTEMS, Lab
 from tests.support.servers import ServedApp, serve_gateway
-
-SystemConfig = tuple[dict[str, Any], dict[str, str]]  # bridge settings, secrets by name
 
 
 class ReferenceGateways:
     """Emulators and gateways started on first use, all stopped when the stack closes."""
 
     def __init__(self, stack: ExitStack, workdir: Path, roles: dict[str, list[str]]) -> None:
-        self.stack, self.workdir, self.roles = stack, workdir, roles
-        self._emulators: dict[str, Any] = {}
+        self.stack, self.roles = stack, roles
+        self.lab = Lab(workdir)
+        stack.callback(self.lab.close)
         self._gateways: dict[tuple[str, str, int], ServedApp] = {}
 
-    def _emulator(self, kind: str, start: Any) -> Any:
-        if kind not in self._emulators:
-            self._emulators[kind] = self.stack.enter_context(start())
-        return self._emulators[kind]
-
-    def _soap(self) -> SoapEmulator:
-        emulator: SoapEmulator = self._emulator("soap", lambda: SoapEmulator(
-            sanctions_latency_s=0.05))
-        return emulator
-
-    def config(self, reference: str, db: BankDatabase | None) -> SystemConfig:
-        """The reference system's gateway settings, as the demo wires them."""
-        if reference == "bankdb":
+    def config(self, reference: str, db: BankDatabase | None) -> (
+        tuple[dict[str, Any], SecretStore]
+    ):
+        """The reference system's gateway settings and secrets, as the demo wires them."""
+        if reference == "bankdb":  # the fixture's database: every test runs on both drivers
             if db is None:
                 raise ValueError("the bank database is a fixture: pass `bankdb`")
-            return {"bridge": "odbc", **db.connection()}, {}
-        if reference == "crm":
-            return crm.system_config(self._soap().url("/crm/v2"), "v2"), {}
-        if reference == "sanctions":
-            return sanctions.system_config(self._soap().url("/sanctions")), {}
-        if reference == "ticketing":
-            soap = self._soap()
-            return (ticketing.system_config(soap.url("/ticketing")),
-                    {"ticketing.password": soap.ticketing_password})
-        if reference == "corebanking":
-            host: Tn3270Host = self._emulator("tn3270", Tn3270Host)
-            return corebanking_config(host.port), {"corebanking.password": host.password}
-        if reference == "loans":
-            portal: LoansPortal = self._emulator("web", LoansPortal)
-            return loans_config(portal.url), {LOANS_PASSWORD: portal.password}
-        if reference == "settlements":
-            sftp: SftpEmulator = self._emulator(
-                "sftp", lambda: SftpEmulator(self.workdir / "sftp"))
-            return ({"bridge": "sftp", **sftp.connection(),
-                     "private_key_secret": "settlements.private_key"},
-                    {"settlements.private_key": sftp.client_key_pem()})
-        raise ValueError(f"no reference system {reference!r}")
+            return {"bridge": "odbc", **db.connection()}, MemorySecretStore()
+        if reference not in SYSTEMS:
+            raise ValueError(f"no reference system {reference!r}")
+        return self.lab.systems({reference})[reference], self.lab.secrets({reference})
 
     def serve(self, reference: str, system: str, db: BankDatabase | None = None) -> ServedApp:
         """A gateway whose `system` is the `reference` system's emulator."""
@@ -78,5 +45,5 @@ class ReferenceGateways:
         if ident not in self._gateways:
             config, secrets = self.config(reference, db)
             self._gateways[ident] = self.stack.enter_context(serve_gateway(
-                {system: config}, self.roles, secrets=MemorySecretStore(secrets)))
+                {system: config}, self.roles, secrets=secrets))
         return self._gateways[ident]
