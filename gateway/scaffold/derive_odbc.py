@@ -85,17 +85,16 @@ async def read_sample(request: Request, config: dict[str, Any], secrets: SecretS
             raise ScaffoldError(f"{table.name} is empty: the tool's contract needs a row")
         first = rows[0]
         probe = Statement(f"SELECT 1 FROM {table.name} WHERE {key_sql(key)}")  # noqa: S608
-        absent = None
-        for candidate in _ABSENT[key[-1].type]:
-            values = [first[c.name] for c in key[:-1]] + [candidate]
-            if key[-1].size and isinstance(candidate, str):
-                candidate = candidate[:key[-1].size]
-                values[-1] = candidate
+        absent, last = None, key[-1]
+        for candidate in _ABSENT[last.type]:
+            if isinstance(candidate, str) and last.size:
+                candidate = candidate[:last.size]
+            values = [*(first[c.name] for c in key[:-1]), candidate]
             args = tuple(param_value(c, v) for c, v in zip(key, values, strict=True))
             if not (await catalog.exchange(Query(probe, args, max_rows=1))).rows:
                 absent = {c.name: v for c, v in zip(key, values, strict=True)}
                 break
-        unique = set(names) == set(table.primary_key)
+        unique = {c.name for c in key} == set(table.primary_key)
         return Sample(table, key, unique, first, absent)
     except BridgeError as exc:
         raise ScaffoldError(f"reading the catalog of {request.target_system}: {exc}") from None
