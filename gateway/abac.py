@@ -135,11 +135,16 @@ def check_arguments(policy: PolicySettings, caller: Caller, tool: str,
     return None
 
 
+def owner_only(policy: PolicySettings, caller: Caller, tool: str) -> bool:
+    """Whether this call may touch only the objects of the user it is made on behalf of."""
+    return bool(caller.on_behalf_of) and any(
+        r.owner_only and r.applies(caller, tool) for r in policy.rules)
+
+
 def owner_checked_arguments(policy: PolicySettings, caller: Caller, tool: str,
                             arguments: dict[str, Any]) -> dict[str, str]:
     """The arguments whose owner must be the on-behalf-of user for this call."""
-    if not caller.on_behalf_of or not any(
-            r.owner_only and r.applies(caller, tool) for r in policy.rules):
+    if not owner_only(policy, caller, tool):
         return {}
     names = {"customer_id", *policy.ownership}
     return {k: str(v) for k, v in arguments.items() if k in names and v is not None}

@@ -21,6 +21,7 @@ from gateway.abac import (
     check_caller,
     mask_fields,
     owner_checked_arguments,
+    owner_only,
 )
 from gateway.auth import Authenticator, Caller
 from gateway.cache import Entry, cache_key
@@ -37,6 +38,7 @@ from gateway.errors import (
 )
 from gateway.idempotency import IdempotencyStore, fingerprint
 from gateway.observe import CallObserver, CallRecord, ControlMetrics, NullMetrics
+from gateway.owned_results import withhold_foreign
 from gateway.ownership import OwnershipResolver
 from gateway.policy import Decision, RolePolicy
 from gateway.registry import ToolRegistry, load_tools
@@ -141,6 +143,8 @@ class Runtime:
         try:
             tool, decision = self.resolve(caller, name)
             result = await self.execute(tool, caller, arguments, trace_id)
+            if caller.on_behalf_of and owner_only(self.settings.policy, caller, name):
+                result = self.owned(result, caller.on_behalf_of)
             rules = [self.settings.policy.fields[r] for r in sorted(caller.roles)
                      if r in self.settings.policy.fields]
             if rules:
@@ -162,6 +166,15 @@ class Runtime:
                 cached=bool(result and result.source.cached), started_at=started_at)
             for observer in self.observers:
                 await observer.observe(record)
+
+    @staticmethod
+    def owned(result: ToolResult, owner: str) -> ToolResult:
+        data, withheld = withhold_foreign(result.tool, result.data, owner)
+        if not withheld:
+            return result
+        return result.model_copy(update={"data": data, "warnings": [
+            *result.warnings, f"{withheld} result(s) of other customers withheld: not "
+            f"accessible on behalf of {owner}"]})
 
     @staticmethod
     def verdict(decision: Decision | None, failure: Exception | None) -> tuple[str, str]:

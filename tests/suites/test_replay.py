@@ -44,7 +44,7 @@ def test_every_suite_replays_offline_with_no_drift(tmp_path: Path) -> None:
     report = tmp_path / "junit.xml"
     run = mainbridge("replay", "--all", "--junit", str(report))
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "support (replay): 8 calls, no drift" in run.stdout
+    assert "support (replay): 10 calls, no drift" in run.stdout
     root = read_xml(report)
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert {"support", "sales", "compliance"} <= set(suites)
