@@ -29,7 +29,8 @@ def test_a_foreign_ticket_is_refused_and_audited_as_a_denial(owner_gateway: Serv
     with owner_gateway.client("admin") as admin, owner_gateway.client("support", **JOHN) as sup:
         ticket = admin.post("/tools/create_support_ticket", json={
             "title": "Statement missing", "description": "October statement never arrived",
-            "priority": "low", "customer_id": "C000002", "idempotency_key": "ownership-test-1"}).json()
+            "priority": "low", "customer_id": "C000002",
+            "idempotency_key": "ownership-test-1"}).json()
         assert "data" in ticket, ticket
         ticket_id = ticket["data"]["ticket_id"]
         refused = sup.post("/tools/get_ticket", json={"ticket_id": ticket_id})
@@ -38,7 +39,8 @@ def test_a_foreign_ticket_is_refused_and_audited_as_a_denial(owner_gateway: Serv
         assert "C000002" not in refused.json()["error"]["message"]  # nothing of it leaks
         own = admin.post("/tools/create_support_ticket", json={
             "title": "Card", "description": "Card stuck in ATM", "priority": "high",
-            "customer_id": "C000001", "idempotency_key": "ownership-test-2"}).json()["data"]["ticket_id"]
+            "customer_id": "C000001", "idempotency_key": "ownership-test-2",
+        }).json()["data"]["ticket_id"]
         assert sup.post("/tools/get_ticket", json={"ticket_id": own}).status_code == 200
         trail = admin.post("/tools/get_audit_trail", json={"agent": "support"}).json()["data"]
     denial = next(r for r in trail if r["tool"] == "get_ticket" and r["decision"] == "deny")
