@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bridges.errors import ConfigError
+from bridges.recording import CassetteSettings
 from bridges.secrets import SecretStore
 from bridges.workers import WorkerPool
 
@@ -47,8 +48,11 @@ class Bridge(ABC, Generic[Request, Reply]):
 
         Merged over a system's config (`{**config, **cassette_config(mode, path)}`), so QA
         tools switch any system without knowing each protocol's setting names. Replaying
-        needs neither the server nor any secret.
+        needs neither the server nor any secret. Bridges whose settings are
+        `CassetteSettings` share its `mode`/`cassette` switch; others override this.
         """
+        if issubclass(cls.settings_model, CassetteSettings):
+            return CassetteSettings.switch(mode, path)
         raise ConfigError(f"the {cls.protocol} bridge cannot record or replay")
 
     async def open(self) -> None:

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pyodbc
 from pydantic import Field
@@ -236,10 +235,6 @@ class OdbcBridge(BlockingBridge[Query, ResultSet]):
         self.watchdog = Watchdog(f"odbc-watchdog-{system}")
         recorder = Recorder.from_settings(self.protocol, system, settings)
         self.tape = OdbcTape(recorder, system, self._redactor) if recorder else None
-
-    @classmethod
-    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
-        return CassetteSettings.switch(mode, path)
 
     # -- connections ---------------------------------------------------------------------
     def _password(self) -> str | None:

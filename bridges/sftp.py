@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import paramiko
 from pydantic import Field
@@ -145,10 +145,6 @@ class SftpBridge(BlockingBridge[Request, Reply]):
         self._key: paramiko.PKey | None = None
         self.recorder = Recorder.from_settings(self.protocol, system, settings)
         self.cassette = self.recorder.cassette if self.recorder else None
-
-    @classmethod
-    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
-        return CassetteSettings.switch(mode, path)
 
     # -- credentials and host key ---------------------------------------------------------
     def _private_key(self) -> paramiko.PKey:

@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
@@ -107,10 +106,6 @@ class SmtpBridge(BlockingBridge[EmailMessage, SentMail]):
         self.settings = settings
         self.secrets = secrets
         self.recorder = Recorder.from_settings(self.protocol, system, settings)
-
-    @classmethod
-    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
-        return CassetteSettings.switch(mode, path)
 
     def _password(self) -> str | None:
         if self.settings.username is None:

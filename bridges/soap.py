@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import zeep
@@ -214,10 +214,6 @@ class SoapBridge(BlockingBridge[SoapCall, Any]):
         self._client: zeep.Client | None = None
         self._service: Any = None
         self._lock = threading.Lock()
-
-    @classmethod
-    def cassette_config(cls, mode: Literal["record", "replay"], path: Path) -> dict[str, Any]:
-        return CassetteSettings.switch(mode, path)
 
     def _password(self) -> str | None:
         name = self.settings.password_secret
