@@ -22,6 +22,7 @@ from gateway.logs import request_id
 from gateway.observability import Observability
 from gateway.openapi import tool_paths
 from gateway.runtime import Runtime
+from gateway.tracing import from_traceparent, incoming
 
 log = logging.getLogger("mainbridge.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -50,14 +51,16 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def request_context(request: Request,
                               call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         given = request.headers.get("x-request-id", "")
-        rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        token = request_id.set(rid)
+        parent, parent_trace = from_traceparent(request.headers)
+        rid = given if _REQUEST_ID.match(given) else parent_trace or uuid.uuid4().hex
+        token, trace_token = request_id.set(rid), incoming.set(parent)
         request.state.request_id = rid
         started = time.perf_counter()
         try:
             response = await call_next(request)
         finally:
             request_id.reset(token)
+            incoming.reset(trace_token)
         response.headers["X-Request-ID"] = rid
         log.info("request", extra={
             "request_id": rid, "method": request.method, "path": request.url.path,

@@ -101,7 +101,7 @@ class Observability:
 
         @functools.wraps(call)
         async def traced(caller: Caller, name: str, arguments: Any, trace_id: str) -> ToolResult:
-            with self.tracing.call_span(name):
+            with self.tracing.call_span(name, trace_id):
                 return await call(caller, name, arguments, trace_id)
 
         runtime.call = traced  # type: ignore[method-assign]

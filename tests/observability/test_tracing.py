@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanKind, StatusCode, format_span_id, format_trace_id
 
 from tests.observability.conftest import ObservedFactory, call, metrics_of, tracing_of
 
@@ -73,3 +73,38 @@ def test_without_an_exporter_nothing_is_traced_but_bridges_are_still_timed(
     timed = [s.value for m in metrics.registry.collect() for s in m.samples
              if s.name == "mainbridge_bridge_call_seconds_count"]
     assert len(timed) == 1 and timed[0] >= 2  # the call's two exchanges (and any feed polls)
+
+
+def test_the_call_span_carries_the_request_id_as_its_trace_id(observed: ObservedFactory) -> None:
+    with observed(state_dir=None) as gateway:
+        memory = tracing_of(gateway).memory
+        assert memory is not None
+        plain = call(gateway, "get_ledger_balance", {"account_id": "1000000001"})
+        (root,) = [s for s in memory.get_finished_spans() if s.kind == SpanKind.SERVER]
+    rid = plain.headers["X-Request-ID"]
+    assert plain.json()["trace_id"] == rid
+    assert format_trace_id(root.context.trace_id) == rid and root.parent is None
+
+
+def test_an_incoming_traceparent_continues_the_callers_trace(observed: ObservedFactory) -> None:
+    trace_hex, parent_hex = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    with observed(state_dir=None) as gateway:
+        memory = tracing_of(gateway).memory
+        assert memory is not None
+        joined = call(gateway, "get_ledger_balance", {"account_id": "1000000001"},
+                      traceparent=f"00-{trace_hex}-{parent_hex}-01")
+        spans = memory.get_finished_spans()
+        memory.clear()
+        malformed = call(gateway, "get_ledger_balance", {"account_id": "1000000001"},
+                         traceparent=f"00-{'0' * 32}-{parent_hex}-01")
+        (fresh,) = [s for s in memory.get_finished_spans() if s.kind == SpanKind.SERVER]
+    (root,) = [s for s in spans if s.kind == SpanKind.SERVER]
+    # The request id, the ToolResult's trace id and the span's trace id are the caller's.
+    assert joined.headers["X-Request-ID"] == joined.json()["trace_id"] == trace_hex
+    assert format_trace_id(root.context.trace_id) == trace_hex
+    assert root.parent is not None and format_span_id(root.parent.span_id) == parent_hex
+    bridge = next(s for s in spans if s.kind == SpanKind.CLIENT and s.parent is not None)
+    assert bridge.context.trace_id == root.context.trace_id
+    # An invalid traceparent (all-zero trace id) is ignored: a new trace, its own id.
+    assert malformed.headers["X-Request-ID"] != "0" * 32 and fresh.parent is None
+    assert format_trace_id(fresh.context.trace_id) == malformed.headers["X-Request-ID"]
