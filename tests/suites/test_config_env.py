@@ -56,3 +56,33 @@ auditor = ["find_large_transactions", "get_ledger_balance"]
     live = mainbridge("replay", str(suite), "--live", "--env", str(config))
     assert live.returncode == 0, live.stdout + live.stderr
     assert "auditor (live): 3 calls, no drift" in live.stdout
+
+
+def test_a_failed_check_keeps_nothing(sqlite_bank: SqliteBankDb, tmp_path: Path) -> None:
+    conn = sqlite_bank.connection()
+    config = tmp_path / "staging.toml"
+    config.write_text(f"""
+[systems.bankdb]
+bridge = "odbc"
+driver = "{conn['driver']}"
+database = "{conn['database']}"
+
+[roles]
+sales = ["list_products"]
+""")
+    suite = tmp_path / "catalogue"
+    suite.mkdir()
+    text = json.dumps({
+        "format": "mainbridge-suite/1", "name": "catalogue", "checks": {"never_cached": True},
+        "calls": [{"id": f"products-{n}", "agent": "sales", "tool": "list_products",
+                   "arguments": {"category": "loan"}} for n in (1, 2)]})
+    (suite / "suite.json").write_text(text)
+    run = mainbridge("record", str(suite), "--env", str(config))
+    # list_products is cached for 5 minutes: the second answer is not fresh from the wire.
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "products-2: list_products as sales" in run.stdout
+    assert "check never_cached: the answer came from a cache" in run.stdout
+    assert "products-1" not in run.stdout
+    assert "nothing was recorded" in run.stderr
+    assert (suite / "suite.json").read_text() == text
+    assert sorted(p.name for p in suite.iterdir()) == ["suite.json"]
