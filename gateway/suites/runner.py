@@ -29,6 +29,7 @@ from gateway.suites.environment import Environment
 from gateway.suites.suite import Expectation, Suite, SuiteCall
 
 JOB_FIELDS = ("tool", "state", "result", "error")  # what of a finished job is not volatile
+JOB_WAIT_S = 600.0
 
 
 @dataclass
@@ -97,11 +98,13 @@ def judge(suite: Suite, call: SuiteCall, answer: Answer, audited: set[str] | Non
     return outcome
 
 
-async def _finished_job(client: httpx.AsyncClient, ticket: dict[str, Any]) -> dict[str, Any]:
-    job = ticket
-    while job.get("state") not in FINAL_STATES:
+async def _finished_job(client: httpx.AsyncClient, ticket: dict[str, Any],
+                        headers: dict[str, str]) -> dict[str, Any]:
+    """A long-running tool's job once it settles (or as it stands after JOB_WAIT_S)."""
+    job, deadline = ticket, time.monotonic() + JOB_WAIT_S
+    while job.get("state") not in FINAL_STATES and time.monotonic() < deadline:
         await asyncio.sleep(POLL_S)
-        job = (await client.get(ticket["status_url"])).json()
+        job = (await client.get(ticket["status_url"], headers=headers)).json()
     return {k: job[k] for k in JOB_FIELDS if k in job}
 
 
@@ -114,7 +117,7 @@ async def _call(client: httpx.AsyncClient, key: str, call: SuiteCall) -> Answer:
     response = await client.post(f"/tools/{call.tool}", json=call.arguments, headers=headers)
     body = response.json()
     if response.status_code == 202 and isinstance(body, dict) and "status_url" in body:
-        body = await _finished_job(client, body)
+        body = await _finished_job(client, body, headers)
     return Answer(response.status_code, body, request_id, time.perf_counter() - started)
 
 

@@ -6,10 +6,14 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
+from adapters.kit import ToolContext
+from gateway.suites.operations import replay
 from gateway.suites.suite import SuiteFiles, all_suites
 
 CLI = [str(Path(sys.executable).with_name("mainbridge"))]
@@ -89,3 +93,13 @@ def test_unknown_suites_and_missing_recordings_are_usage_errors(
     assert run.returncode == 1
     assert "has no recording yet: run `mainbridge record" in run.stderr
     assert mainbridge("replay").returncode == 2  # neither a suite nor --all
+
+
+def test_replay_does_not_depend_on_the_day_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recording made today must replay next year: nothing a tool stamps with the time
+    (a quote's date in an e-mail, an as-of) may end up in what a cassette is matched by."""
+    later = datetime(2027, 6, 1, 9, 30, tzinfo=UTC)
+    monkeypatch.setattr(ToolContext, "now", staticmethod(lambda: later))
+    for files in all_suites():
+        outcome = replay(files)
+        assert outcome.ok, (files.folder.name, [c.report() for c in outcome.drifted])
