@@ -163,7 +163,6 @@ class RecordingPlugin(Plugin):
         self.cassette = cassette
         self.redactor = redactor
         self._pending = threading.local()
-        self._lock = threading.Lock()
 
     def egress(self, envelope: etree._Element, http_headers: dict[str, str], operation: Any,
                binding_options: Any) -> tuple[etree._Element, dict[str, str]]:
@@ -177,8 +176,7 @@ class RecordingPlugin(Plugin):
             faulted = envelope.find(".//{*}Fault") is not None
             reply = {"status": 500 if faulted else 200, "envelope": envelope_text(envelope),
                      "content_type": http_headers.get("Content-Type", "text/xml")}
-            with self._lock:
-                self.cassette.record(request, reply, self.redactor)
+            self.cassette.record(request, reply, self.redactor)  # the cassette locks itself
             self._pending.request = None
         return envelope, http_headers
 
