@@ -34,8 +34,11 @@ def start_bankdb(stack: ExitStack, workdir: Path) -> SystemsConfig:
 
 
 def start_corebanking(stack: ExitStack, workdir: Path) -> SystemsConfig:
-    """The TN3270 host; its generated sign-on password reaches the bridge via the env store."""
-    host = stack.enter_context(Tn3270Host())
+    return corebanking_systems(stack, stack.enter_context(Tn3270Host()))
+
+
+def corebanking_systems(stack: ExitStack, host: Tn3270Host) -> SystemsConfig:
+    """A running TN3270 host as a system; its sign-on password reaches the bridge via env."""
     os.environ["MAINBRIDGE_SECRET_COREBANKING_PASSWORD"] = host.password
     stack.callback(os.environ.pop, "MAINBRIDGE_SECRET_COREBANKING_PASSWORD", None)
     return {"corebanking": corebanking_config(host.port)}
@@ -50,8 +53,12 @@ def start_loans_portal(stack: ExitStack, workdir: Path) -> SystemsConfig:
 
 
 def start_soap(stack: ExitStack, workdir: Path) -> SystemsConfig:
-    """CRM (v2), ticketing and sanctions (SOAP 1.2); the ticketing password goes via env."""
-    soap = stack.enter_context(SoapEmulator())
+    return soap_systems(stack, stack.enter_context(SoapEmulator()))
+
+
+def soap_systems(stack: ExitStack, soap: SoapEmulator) -> SystemsConfig:
+    """CRM (v2), ticketing and sanctions (SOAP 1.2) of a running emulator; the ticketing
+    password goes via env."""
     os.environ["MAINBRIDGE_SECRET_TICKETING_PASSWORD"] = soap.ticketing_password
     stack.callback(os.environ.pop, "MAINBRIDGE_SECRET_TICKETING_PASSWORD", None)
     return {"crm": crm.system_config(soap.url("/crm/v2"), "v2"),

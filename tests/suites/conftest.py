@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -10,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from adapters import crm, sanctions, ticketing
-from adapters.core_banking import system_config as corebanking_config
 from emulators.soap import SoapEmulator
 from emulators.tn3270 import Tn3270Host
 from gateway.demo import (
     DEMO_EMULATORS,
     EmulatorStarter,
     SystemsConfig,
+    corebanking_systems,
     demo_settings,
+    soap_systems,
     start_corebanking,
     start_soap,
 )
@@ -39,28 +38,6 @@ def suite_copy(tmp_path: Path) -> Callable[[str], SuiteFiles]:
     return copy
 
 
-def secret_env(stack: ExitStack, name: str, value: str) -> None:
-    os.environ[f"MAINBRIDGE_SECRET_{name}"] = value
-    stack.callback(os.environ.pop, f"MAINBRIDGE_SECRET_{name}", None)
-
-
-def start_drifted_soap(stack: ExitStack, renamed: dict[str, str]) -> SystemsConfig:
-    """The demo's SOAP services, the CRM replying with renamed elements."""
-    soap = stack.enter_context(SoapEmulator())
-    soap.crm_v2.renamed = renamed
-    secret_env(stack, "TICKETING_PASSWORD", soap.ticketing_password)
-    return {"crm": crm.system_config(soap.url("/crm/v2"), "v2"),
-            "ticketing": ticketing.system_config(soap.url("/ticketing")),
-            "sanctions": sanctions.system_config(soap.url("/sanctions/soap12"), soap12=True)}
-
-
-def start_drifted_host(stack: ExitStack, maps: Path) -> SystemsConfig:
-    """The core banking host drawing its screens from another map file."""
-    host = stack.enter_context(Tn3270Host(maps=maps))
-    secret_env(stack, "COREBANKING_PASSWORD", host.password)
-    return {"corebanking": corebanking_config(host.port)}
-
-
 @pytest.fixture
 def demo_env(tmp_path: Path) -> Iterator[Callable[..., Environment]]:
     """Build the demo environment, optionally with some emulators replaced by drifted ones."""
@@ -75,9 +52,12 @@ def demo_env(tmp_path: Path) -> Iterator[Callable[..., Environment]]:
                 if not replaced.get(starter):
                     systems.update(starter(stack, tmp_path))
             if soap_renamed is not None:
-                systems.update(start_drifted_soap(stack, soap_renamed))
-            if screen_maps is not None:
-                systems.update(start_drifted_host(stack, screen_maps))
+                soap = stack.enter_context(SoapEmulator())
+                soap.crm_v2.renamed = soap_renamed  # the CRM replies with renamed elements
+                systems.update(soap_systems(stack, soap))
+            if screen_maps is not None:  # the host draws its screens from another map file
+                systems.update(corebanking_systems(
+                    stack, stack.enter_context(Tn3270Host(maps=screen_maps))))
             return Environment("test", demo_settings(Settings(), systems))
 
         yield build
