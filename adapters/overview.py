@@ -36,7 +36,7 @@ class GetCustomerOverview(Tool[OverviewParams]):
     system = "gateway"
     contract = Contract(
         happy={"name": "John Doe"}, not_found={"name": "Nobody Known"},
-        volatile=("data.balances.as_of", "data.sanctions.screening_id",
+        volatile=("data.balances.*.as_of", "data.sanctions.screening_id",
                   "data.sanctions.screened_at"))
     composite = True
     requires = ("find_customer", "get_customer_info")

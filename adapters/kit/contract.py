@@ -20,8 +20,8 @@ class Contract:
     not_found: Mapping[str, Any] | None = None
     no_not_found: str = ""
     # Result fields that differ between two correct calls (times the tool stamps itself,
-    # ids a write assigns), as dotted paths into the ToolResult: "data.as_of" (a path through
-    # a list names that field of every item).
+    # ids a write assigns), as dotted paths into the ToolResult, `*` for any list item or key
+    # (as golden suites declare them): "data.as_of", "data.*.modified_at".
     volatile: tuple[str, ...] = field(default=())
     # Systems the call reaches besides the tool's own (a proposal reads the CRM and prices).
     systems: tuple[str, ...] = field(default=())

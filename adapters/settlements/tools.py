@@ -62,7 +62,7 @@ class ListBatchFiles(Tool[ListBatchFilesParams]):
     many = True
     system = SYSTEM
     contract = Contract(happy={}, no_not_found="a listing: an empty day is an empty list",
-                        volatile=("data.modified_at",))
+                        volatile=("data.*.modified_at",))
     cache_ttl_s = 10.0
 
     async def run(self, params: ListBatchFilesParams, ctx: ToolContext) -> list[CanonicalModel]:

@@ -54,14 +54,20 @@ class Environment:
                       - {""})
 
     def with_cassettes(self, mode: Literal["record", "replay"], folder: Path) -> Environment:
-        """Every system recording into (or replaying from) `folder/<system><suffix>`."""
-        systems = {}
-        for name, config in self.settings.systems.items():
-            cls = bridge_class(str(config.get("bridge")))
-            systems[name] = {**config, **cls.cassette_config(
-                mode, folder / f"{name}{cls.cassette_suffix}")}
+        systems = with_cassettes(self.settings.systems, mode, folder)
         return Environment(self.label, self.settings.model_copy(update={"systems": systems}),
                            self.secrets)
+
+
+def with_cassettes(systems: dict[str, dict[str, Any]], mode: Literal["record", "replay"],
+                   folder: Path) -> dict[str, dict[str, Any]]:
+    """Every system recording into (or replaying from) `folder/<system><suffix>`."""
+    switched = {}
+    for name, config in systems.items():
+        cls = bridge_class(str(config.get("bridge")))
+        switched[name] = {**config, **cls.cassette_config(
+            mode, folder / f"{name}{cls.cassette_suffix}")}
+    return switched
 
 
 def open_environment(env: str, stack: ExitStack) -> Environment:
